@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The one JSON configuration file shared by every yastack process.
+ *
+ * ys_config_load() reads and validates the whole file before anything uses
+ * it: a JSON syntax error names file, line and column; a semantic error
+ * names the key path (`interfaces[1].address`) and the rule broken.
+ * Unknown keys are errors, so a typo never silently falls back to a
+ * default. Reference: conf/ys.schema.json and docs/config.md.
+ */
+#ifndef YS_CONFIG_H
+#define YS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define YS_CFG_MAX_PORTS       8  /* == YS_MAX_PORTS */
+#define YS_CFG_MAX_SECONDARIES 32 /* == YS_MAX_SECONDARIES */
+#define YS_CFG_MAX_INTERFACES  8
+#define YS_CFG_MAX_ADDRS       8 /* addresses per interface */
+#define YS_CFG_MAX_EAL_ARGS    16
+#define YS_CFG_STR_LEN         256
+#define YS_CFG_NAME_LEN        32
+#define YS_RSS_KEY_LEN         40 /* bytes; enough for IPv6 with ports */
+#define YS_CFG_ERR_LEN         512
+
+struct ys_cfg_eal {
+	char file_prefix[YS_CFG_NAME_LEN]; /* default "ys" */
+	uint32_t memory_mb;   /* hugepage memory limit, default 512 */
+	uint32_t primary_cpu; /* CPU the primary is pinned to, default 0 */
+	uint32_t mbufs;       /* mbufs in the shared pool, default 16383 */
+	uint32_t n_args;
+	char args[YS_CFG_MAX_EAL_ARGS]
+	         [YS_CFG_STR_LEN]; /* extra EAL arguments */
+};
+
+struct ys_cfg_port {
+	char name[YS_CFG_NAME_LEN];  /* operator's name, e.g. "p0" */
+	char device[YS_CFG_STR_LEN]; /* DPDK device string: vdev or PCI address
+	                              */
+	bool is_pci;                 /* device is a PCI address (derived) */
+	uint16_t rx_desc;            /* default 1024 */
+	uint16_t tx_desc;            /* default 1024 */
+};
+
+struct ys_cfg_secondaries {
+	uint32_t count;                        /* 1..YS_CFG_MAX_SECONDARIES */
+	uint32_t cpus[YS_CFG_MAX_SECONDARIES]; /* CPU of secondary K */
+	bool cpus_given;    /* from the file, not spread by default */
+	uint32_t ring_size; /* rx/tx ring entries, power of 2 */
+	uint32_t reta_size; /* RETA entries, power of 2 */
+	uint8_t rss_key[YS_RSS_KEY_LEN]; /* default: the Microsoft RSS key */
+};
+
+/* An IPv4 address with its prefix length, in network byte order. */
+struct ys_cfg_addr {
+	uint32_t addr; /* network byte order */
+	uint8_t prefix_len;
+};
+
+struct ys_cfg_interface {
+	uint32_t port;    /* index into ys_config.ports */
+	uint32_t n_addrs; /* >= 1 */
+	struct ys_cfg_addr addrs[YS_CFG_MAX_ADDRS];
+	uint32_t gateway; /* network byte order, 0 when absent */
+};
+
+struct ys_cfg_control {
+	char socket[YS_CFG_STR_LEN]; /* default "/run/yastack/ys.sock" */
+};
+
+struct ys_config {
+	char path[YS_CFG_STR_LEN]; /* absolute path of the file it came from */
+	struct ys_cfg_eal eal;
+	uint32_t n_ports;
+	struct ys_cfg_port ports[YS_CFG_MAX_PORTS];
+	struct ys_cfg_secondaries secondaries;
+	uint32_t n_interfaces;
+	struct ys_cfg_interface interfaces[YS_CFG_MAX_INTERFACES];
+	struct ys_cfg_control control;
+};
+
+/*
+ * Load and validate `path`. Returns 0, or -EINVAL / -ENOENT / -EIO with a
+ * one-line reason in `err` (always NUL terminated). `cfg` is fully
+ * written on success and unspecified on failure. `ncpus` is the number of
+ * CPUs to spread secondaries over when `secondaries.cpus` is absent.
+ */
+int ys_config_load(struct ys_config *cfg, const char *path, unsigned ncpus,
+                   char *err, size_t err_len);
+
+/* The same, from a string (`name` is used in error messages). */
+int ys_config_load_string(struct ys_config *cfg, const char *text,
+                          const char *name, unsigned ncpus, char *err,
+                          size_t err_len);
+
+/* Parse "a.b.c.d/len" (len 0..32). Returns 0 or -EINVAL. */
+int ys_parse_cidr(const char *s, struct ys_cfg_addr *out);
+
+/* Parse a dotted IPv4 address into network byte order. 0 or -EINVAL. */
+int ys_parse_ipv4(const char *s, uint32_t *out_be);
+
+#endif /* YS_CONFIG_H */

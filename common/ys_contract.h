@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The contract between ys-primary and its secondaries: every shared name,
+ * and the layout of the shared memzone. The primary creates all of these;
+ * a secondary only looks them up, checks magic and version, and refuses to
+ * run against a primary whose layout differs.
+ *
+ * Change YS_CONTRACT_VERSION whenever a struct below changes shape.
+ */
+#ifndef YS_CONTRACT_H
+#define YS_CONTRACT_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+
+#include "ys_stats.h"
+
+#define YS_CONTRACT_MAGIC   0x79737461636b3031ULL /* "ystack01" */
+#define YS_CONTRACT_VERSION 1u
+
+/* Names of shared DPDK objects (memzone, mempool, rings, mbuf dynfield). */
+#define YS_SHARED_MZ_NAME     "ys_shared"
+#define YS_MBUF_POOL_NAME     "ys_mbuf_pool"
+#define YS_RX_RING_FMT        "ys_rx_%u" /* primary -> secondary K */
+#define YS_TX_RING_FMT        "ys_tx_%u" /* secondary K -> primary */
+#define YS_MBUF_META_DYNFIELD "ys_mbuf_meta"
+
+#define YS_MAX_SECONDARIES 32
+#define YS_MAX_PORTS       8
+#define YS_PORT_NAME_LEN   32
+#define YS_RETA_MAX        512
+
+/*
+ * Per-mbuf metadata the dispatcher sets on every mbuf it hands to a
+ * secondary (a DPDK dynamic field, looked up by name in the secondary).
+ */
+struct ys_mbuf_meta {
+	uint32_t flags; /* YS_MBUF_F_* */
+};
+
+/*
+ * ARP frames are copied to every secondary so that all of them learn, but
+ * exactly one copy carries this flag: that secondary answers a request.
+ */
+#define YS_MBUF_F_ARP_RESPONDER (1u << 0)
+
+/* What the primary publishes about each port. Written once, before ready. */
+struct ys_port_info {
+	char name[YS_PORT_NAME_LEN]; /* the config's ports[].name */
+	uint16_t port_id;            /* DPDK port id */
+	struct rte_ether_addr mac;
+	uint32_t tx_via_ring; /* 1: secondaries transmit through the primary */
+};
+
+/*
+ * States of a secondary's registry slot, as shown by `ysctl status`.
+ * The order matters: states at or above RUNNING own their rx ring.
+ */
+enum ys_secondary_state {
+	YS_SEC_DEAD = 0, /* not attached: never started, exited or died */
+	YS_SEC_STARTING, /* registered, still initialising */
+	YS_SEC_RUNNING,  /* serving traffic */
+	YS_SEC_DRAINING, /* no new connections, finishing live ones */
+};
+
+/*
+ * A secondary's registry slot. Written by the primary's control server;
+ * the dispatcher only reads `state`.
+ */
+struct ys_secondary_slot {
+	volatile uint32_t state; /* enum ys_secondary_state */
+	int32_t pid;
+	uint32_t lcore_id;
+	uint32_t registrations; /* how many times this id has registered */
+	uint64_t registered_tsc;
+} __rte_cache_aligned;
+
+/*
+ * The shared memzone. The primary fills everything before setting `ready`
+ * to 1; a secondary waits (bounded) for ready, then checks magic and
+ * version. Stats blocks have one writer each and are cache aligned.
+ */
+struct ys_shared {
+	uint64_t magic;
+	uint32_t version;
+	volatile uint32_t ready;
+	int32_t primary_pid;
+	uint32_t n_secondaries;
+	uint32_t n_ports;
+	uint32_t reta_size;
+	uint64_t tsc_hz;
+	uint64_t start_tsc;
+	struct ys_port_info ports[YS_MAX_PORTS];
+	uint16_t reta[YS_RETA_MAX]; /* hash & (reta_size - 1) -> secondary */
+
+	struct ys_secondary_slot slots[YS_MAX_SECONDARIES];
+	/* Written by the primary's dispatcher, one block per port. */
+	struct ys_port_stats port_stats[YS_MAX_PORTS];
+	/* Written by secondary K only. */
+	struct ys_secondary_stats sec_stats[YS_MAX_SECONDARIES];
+} __rte_cache_aligned;
+
+#endif /* YS_CONTRACT_H */

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ys_ctl.h"
+
+static const char *const err_names[] = {
+        [YS_CTL_E_BAD_REQUEST] = "bad_request",
+        [YS_CTL_E_UNKNOWN_COMMAND] = "unknown_command",
+        [YS_CTL_E_INVALID_ARGUMENT] = "invalid_argument",
+        [YS_CTL_E_NOT_FOUND] = "not_found",
+        [YS_CTL_E_CONFIG_INVALID] = "config_invalid",
+        [YS_CTL_E_TIMEOUT] = "timeout",
+        [YS_CTL_E_UNAVAILABLE] = "unavailable",
+        [YS_CTL_E_INTERNAL] = "internal",
+};
+
+const char *ys_ctl_err_str(enum ys_ctl_err code)
+{
+	if ((unsigned)code >= sizeof(err_names) / sizeof(err_names[0]))
+		return "internal";
+	return err_names[code];
+}
+
+json_t *ys_ctl_reply_ok(json_t *id, json_t *result)
+{
+	return json_pack("{s:O, s:b, s:o}", "id", id ? id : json_null(), "ok",
+	                 1, "result", result ? result : json_object());
+}
+
+json_t *ys_ctl_reply_error(json_t *id, enum ys_ctl_err code, const char *fmt,
+                           ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:O, s:b, s:{s:s, s:s}}", "id",
+	                 id ? id : json_null(), "ok", 0, "error", "code",
+	                 ys_ctl_err_str(code), "message", msg);
+}
+
+int ys_ctl_request_parse(const char *line, size_t len,
+                         struct ys_ctl_request *req, json_t **err_reply)
+{
+	json_error_t jerr;
+	json_t *root, *id, *cmd, *args;
+
+	memset(req, 0, sizeof(*req));
+	*err_reply = NULL;
+	root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		*err_reply = ys_ctl_reply_error(NULL, YS_CTL_E_BAD_REQUEST,
+		                                "invalid JSON at column %d: %s",
+		                                jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		*err_reply = ys_ctl_reply_error(NULL, YS_CTL_E_BAD_REQUEST,
+		                                "request must be an object");
+		goto fail;
+	}
+	id = json_object_get(root, "id");
+	if (id != NULL && !json_is_integer(id)) {
+		*err_reply = ys_ctl_reply_error(NULL, YS_CTL_E_BAD_REQUEST,
+		                                "\"id\" must be an integer");
+		goto fail;
+	}
+	cmd = json_object_get(root, "cmd");
+	if (!json_is_string(cmd) || json_string_length(cmd) == 0) {
+		*err_reply = ys_ctl_reply_error(
+		        id, YS_CTL_E_BAD_REQUEST,
+		        "\"cmd\" must be a non-empty string");
+		goto fail;
+	}
+	args = json_object_get(root, "args");
+	if (args != NULL && !json_is_object(args)) {
+		*err_reply = ys_ctl_reply_error(id, YS_CTL_E_BAD_REQUEST,
+		                                "\"args\" must be an object");
+		goto fail;
+	}
+	if (args == NULL) {
+		args = json_object();
+		json_object_set_new(root, "args", args);
+	}
+	req->root = root;
+	req->id = id ? id : json_null();
+	req->cmd = json_string_value(cmd);
+	req->args = args;
+	return 0;
+fail:
+	json_decref(root);
+	return -EINVAL;
+}
+
+void ys_ctl_request_free(struct ys_ctl_request *req)
+{
+	json_decref(req->root);
+	memset(req, 0, sizeof(*req));
+}
+
+char *ys_ctl_encode(const json_t *msg, size_t *len)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+	size_t n;
+	char *line;
+
+	if (s == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	n = strlen(s);
+	if (n + 1 > YS_CTL_MAX_LINE) {
+		free(s);
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	line = realloc(s, n + 2);
+	if (line == NULL) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	*len = n + 1;
+	return line;
+}
+
+int ys_ctl_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read one line into a malloc'd buffer (without the newline). */
+static int read_line(int fd, int timeout_ms, char **out, size_t *out_len)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+
+	if (buf == NULL)
+		return -ENOMEM;
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - now_ms();
+		char *nl;
+		ssize_t n;
+		int rc;
+
+		if (left <= 0) {
+			free(buf);
+			return -ETIMEDOUT;
+		}
+		rc = poll(&p, 1, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0) {
+			free(buf);
+			return rc == 0 ? -ETIMEDOUT : -errno;
+		}
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= YS_CTL_MAX_LINE) {
+				free(buf);
+				return -EMSGSIZE;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		n = recv(fd, buf + len, cap - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			return n == 0 ? -ECONNRESET : -errno;
+		}
+		nl = memchr(buf + len, '\n', (size_t)n);
+		len += (size_t)n;
+		if (nl != NULL) {
+			/* One request is outstanding, so nothing follows. */
+			*out_len = (size_t)(nl - buf);
+			*out = buf;
+			return 0;
+		}
+	}
+}
+
+int ys_ctl_call(int fd, int64_t id, const char *cmd, json_t *args,
+                int timeout_ms, json_t **reply)
+{
+	json_t *req = json_pack("{s:I, s:s}", "id", (json_int_t)id, "cmd", cmd);
+	json_t *rep, *rid;
+	char *line, *in = NULL;
+	size_t len, in_len = 0;
+	int rc;
+
+	*reply = NULL;
+	if (req == NULL) {
+		json_decref(args);
+		return -ENOMEM;
+	}
+	if (args != NULL)
+		json_object_set_new(req, "args", args);
+	line = ys_ctl_encode(req, &len);
+	json_decref(req);
+	if (line == NULL)
+		return -errno;
+	rc = write_all(fd, line, len);
+	free(line);
+	if (rc < 0)
+		return rc;
+	rc = read_line(fd, timeout_ms, &in, &in_len);
+	if (rc < 0)
+		return rc;
+	rep = json_loadb(in, in_len, 0, NULL);
+	free(in);
+	rid = json_object_get(rep, "id");
+	if (!json_is_object(rep) || !json_is_integer(rid) ||
+	    json_integer_value(rid) != id) {
+		json_decref(rep);
+		return -EPROTO;
+	}
+	*reply = rep;
+	return 0;
+}

@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * yastack host stack, walking-skeleton slice: Ethernet demultiplexing, an
+ * ARP responder (RFC 826), IPv4 input checks (RFC 791, RFC 1122 3.2.1) and
+ * ICMP echo (RFC 792, RFC 1122 3.2.2.6).
+ *
+ * Each protocol has its own *_input function taking (stack, interface,
+ * mbuf) so that later ys_arp.c, ys_ipv4.c and ys_icmp.c can take them over
+ * without changing their contracts.
+ *
+ * Ownership: every function below that takes an mbuf consumes it, unless
+ * its comment says "borrows". A frame ends in exactly one of three ways:
+ * stack_tx() (the tx callback owns it), stack_drop() (counted under one
+ * reason and freed), or rte_pktmbuf_free() after it was fully handled
+ * (ARP replies, ARP requests another instance answers).
+ *
+ * Segments: the headers a function parses or rewrites must lie in the
+ * first segment; a frame that splits them is dropped as malformed (a PMD
+ * with scatter enabled only splits frames longer than its buffers, and
+ * those are never headers-only). Payload may span segments: the ICMP
+ * checksum covers every segment, the echo reply reuses the chain in place
+ * and Ethernet padding is trimmed across segments.
+ *
+ * Checksums are computed in software; offload flags are left untouched.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netinet/in.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "ys_stack.h"
+
+#define ETH_HLEN     ((uint32_t)sizeof(struct rte_ether_hdr)) /* 14 */
+#define ARP_LEN      ((uint32_t)sizeof(struct rte_arp_hdr))   /* 28 */
+#define IPV4_HLEN    ((uint32_t)sizeof(struct rte_ipv4_hdr))  /* 20 */
+#define IPV4_ADDRLEN 4
+#define ICMP_HLEN    ((uint32_t)sizeof(struct rte_icmp_hdr)) /* 8 */
+#define CKSUM_OK     0xffff /* raw sum of a region whose checksum is right */
+
+/* RFC 1122 3.2.1.7: TTL of datagrams the host originates ("Assigned
+ * Numbers" default, 64 since RFC 1700). */
+#define YS_IPV4_TTL 64
+
+static const char *const drop_names[YS_STACK_DROP_MAX] = {
+#define YS_X_NAME(name, help) [YS_STACK_DROP_##name] = #name,
+        YS_STACK_DROPS(YS_X_NAME)
+#undef YS_X_NAME
+};
+
+const char *ys_stack_drop_str(enum ys_stack_drop_reason r)
+{
+	if ((unsigned int)r >= YS_STACK_DROP_MAX)
+		return "unknown";
+	return drop_names[r];
+}
+
+/* ---- helpers: counting, transmitting, mbuf surgery ---------------------- */
+
+/* Counts one frame lost for `reason`. stack_drop() is the way to drop a
+ * frame; this half alone is for a frame someone else already freed. */
+static void stack_count_drop(struct ys_stack *st,
+                             enum ys_stack_drop_reason reason)
+{
+	st->stats->drops[reason]++;
+}
+
+/* Counts m under `reason` and frees it. Consumes m. */
+static void stack_drop(struct ys_stack *st, struct rte_mbuf *m,
+                       enum ys_stack_drop_reason reason)
+{
+	stack_count_drop(st, reason);
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * Sends m out of `ifp`. Consumes m (the tx callback owns it whatever it
+ * returns). Returns true when the link layer queued it.
+ */
+static bool stack_tx(struct ys_stack *st, const struct ys_stack_iface *ifp,
+                     struct rte_mbuf *m)
+{
+	m->port = ifp->port_id;
+	/* The contract allows 0 or -ENOBUFS; any failure is a frame not sent,
+	 * already freed by the callee, so it is counted without stack_drop. */
+	if (st->conf.tx(st->conf.tx_ctx, m) != 0) {
+		stack_count_drop(st, YS_STACK_DROP_tx_full);
+		return false;
+	}
+	st->stats->eth_tx++;
+	return true;
+}
+
+/*
+ * Returns an mbuf holding the same frame whose first segment may be
+ * written: m itself, or a private copy from conf.pool when m's data is
+ * shared (a clone, or an external buffer), in which case m is freed.
+ * Returns NULL after counting tx_alloc_failed when no copy can be made.
+ * Consumes m.
+ */
+static struct rte_mbuf *stack_writable(struct ys_stack *st, struct rte_mbuf *m)
+{
+	struct rte_mbuf *copy;
+
+	if (RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1)
+		return m;
+	copy = NULL;
+	if (st->conf.pool != NULL)
+		copy = rte_pktmbuf_copy(m, st->conf.pool, 0, UINT32_MAX);
+	if (copy == NULL) {
+		stack_drop(st, m, YS_STACK_DROP_tx_alloc_failed);
+		return NULL;
+	}
+	rte_pktmbuf_free(m);
+	return copy;
+}
+
+/*
+ * Cuts m to its first `len` bytes (0 < len <= pkt_len), freeing segments
+ * that no longer hold any. Unlike rte_pktmbuf_trim() it works when the
+ * bytes to cut span more than the last segment. Borrows m.
+ */
+static void mbuf_trim_to(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *seg = m, *rest;
+	uint32_t left = len;
+	uint16_t nb_segs = 1;
+
+	while (left > seg->data_len) {
+		left -= seg->data_len;
+		seg = seg->next;
+		nb_segs++;
+	}
+	seg->data_len = (uint16_t)left;
+	rest = seg->next;
+	seg->next = NULL;
+	m->nb_segs = nb_segs;
+	m->pkt_len = len;
+	rte_pktmbuf_free(rest); /* NULL-safe */
+}
+
+/*
+ * Raw (not complemented) one's complement sum of `len` bytes of m from
+ * `off`, across segments; off + len <= pkt_len. Borrows m.
+ *
+ * Not rte_raw_cksum_mbuf(): in DPDK 22.11 it truncates a segment's 32-bit
+ * partial sum to 16 bits before byte-swapping it (segments that start at
+ * an odd position of the range), losing the carries. Here each piece is
+ * folded first; a piece that starts at an odd position has its bytes in
+ * the other half of every 16-bit word, which swapping the folded sum
+ * corrects (RFC 1071 2(B), byte order independence).
+ */
+static uint16_t mbuf_cksum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	const struct rte_mbuf *seg = m;
+	uint32_t sum = 0, done = 0;
+
+	while (seg != NULL && off >= seg->data_len) {
+		off -= seg->data_len;
+		seg = seg->next;
+	}
+	for (; seg != NULL && done < len; seg = seg->next) {
+		uint32_t n = RTE_MIN((uint32_t)seg->data_len - off, len - done);
+		uint16_t part = rte_raw_cksum(
+		        rte_pktmbuf_mtod_offset(seg, const void *, off), n);
+
+		if (done & 1)
+			part = rte_bswap16(part);
+		sum += part;
+		done += n;
+		off = 0;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* ---- addresses ---------------------------------------------------------- */
+
+/*
+ * The interface m arrived on that the frame is for: the one on `port`
+ * whose MAC is `dst`, or for a broadcast the first one on `port` (one
+ * interface per port today).
+ */
+static const struct ys_stack_iface *
+iface_for_frame(const struct ys_stack *st, uint16_t port,
+                const struct rte_ether_addr *dst)
+{
+	bool bcast = rte_is_broadcast_ether_addr(dst);
+	uint32_t i;
+
+	for (i = 0; i < st->conf.n_ifaces; i++) {
+		const struct ys_stack_iface *ifp = &st->conf.ifaces[i];
+
+		if (ifp->port_id != port)
+			continue;
+		if (bcast || rte_is_same_ether_addr(dst, &ifp->mac))
+			return ifp;
+	}
+	return NULL;
+}
+
+/* Whether `addr` (network order) is one of the interface's addresses. */
+static bool iface_owns(const struct ys_stack_iface *ifp, uint32_t addr)
+{
+	uint32_t i;
+
+	for (i = 0; i < ifp->n_addrs; i++)
+		if (ifp->addrs[i] == addr)
+			return true;
+	return false;
+}
+
+/*
+ * RFC 1122 3.2.1.3: "A host MUST silently discard an incoming datagram
+ * containing an IP source address that is invalid by the rules of this
+ * section": broadcast ({-1, -1}, (c); {<Net>, -1}, (d)), multicast (class
+ * D, RFC 1112), class E, loopback ({127, any}, (g)), and "this network"
+ * ({0, 0} and {0, <Host>}, (a) and (b)), which only a host initialising
+ * itself sends and which no reply could reach. `src` is network order.
+ */
+static bool ipv4_src_valid(const struct ys_stack_iface *ifp, uint32_t src)
+{
+	uint32_t a = rte_be_to_cpu_32(src);
+	uint32_t i;
+
+	if ((a >> 28) >= 0xe) /* 224/4 multicast, 240/4 incl. 255.255.255.255 */
+		return false;
+	if ((a >> 24) == 127 || (a >> 24) == 0)
+		return false;
+	for (i = 0; i < ifp->n_addrs; i++) {
+		uint8_t plen = ifp->prefix_lens[i];
+		uint32_t mask, net;
+
+		/* /31 (RFC 3021) and /32 have no broadcast address. */
+		if (plen == 0 || plen > 30)
+			continue;
+		mask = ~UINT32_C(0) << (32 - plen);
+		net = rte_be_to_cpu_32(ifp->addrs[i]) & mask;
+		if (a == (net | ~mask))
+			return false;
+	}
+	return true;
+}
+
+/* ---- ICMP (RFC 792) ----------------------------------------------------- */
+
+/*
+ * Turns the echo request in m into its reply in place and sends it.
+ * `hlen` is the request's IPv4 header length, `icmp_len` its ICMP message
+ * length; both are validated and the frame is exactly 14 + hlen +
+ * icmp_len bytes. Consumes m.
+ */
+static void icmp_echo_input(struct ys_stack *st,
+                            const struct ys_stack_iface *ifp,
+                            struct rte_mbuf *m, uint32_t hlen,
+                            uint32_t icmp_len)
+{
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ih;
+	struct rte_icmp_hdr *ic;
+	struct rte_ether_addr peer;
+	uint32_t src, dst;
+	uint16_t id, frag;
+	uint8_t tos;
+
+	st->stats->icmp_echo_requests++;
+	m = stack_writable(st, m);
+	if (m == NULL)
+		return;
+
+	/* Read all the reply needs before writing: when options are
+	 * stripped, the new headers overlap the old ones. */
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	ih = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_HLEN);
+	peer = eh->src_addr;
+	src = ih->src_addr;
+	dst = ih->dst_addr;
+	id = ih->packet_id;
+	frag = ih->fragment_offset; /* at most DF: fragments were dropped */
+	tos = ih->type_of_service;
+
+	/*
+	 * IP options are stripped from the reply. RFC 1122 3.2.2.6 says a
+	 * Record Route or Timestamp option SHOULD be updated and returned,
+	 * and a Source Route reversed and used; that needs an options writer
+	 * the stack does not have yet (known gap: `ping -R` shows no return
+	 * route). A fresh 20-byte header and the Ethernet header are written
+	 * just in front of the unchanged ICMP message and the first
+	 * hlen - 20 bytes are cut off, so the ICMP data never moves, even
+	 * when it spans segments. rte_pktmbuf_adj() cannot fail: the first
+	 * segment holds 14 + hlen bytes.
+	 */
+	if (hlen > IPV4_HLEN)
+		rte_pktmbuf_adj(m, (uint16_t)(hlen - IPV4_HLEN));
+
+	/*
+	 * The reply goes straight back to the on-link sender's MAC. Routing
+	 * (an off-link peer's reply goes to its gateway) and ARP resolution
+	 * come with the IPv4 output path.
+	 */
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	eh->dst_addr = peer;
+	eh->src_addr = ifp->mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+
+	ih = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_HLEN);
+	ih->version_ihl = RTE_IPV4_VHL_DEF;
+	ih->type_of_service = tos;
+	ih->total_length = rte_cpu_to_be_16((uint16_t)(IPV4_HLEN + icmp_len));
+	ih->packet_id = id;
+	ih->fragment_offset = frag;
+	ih->time_to_live = YS_IPV4_TTL;
+	ih->next_proto_id = IPPROTO_ICMP;
+	/* RFC 792 Echo: "the source and destination addresses are simply
+	 * reversed"; the destination was checked to be ours (RFC 1122
+	 * 3.2.2.6: the reply's source is the request's specific
+	 * destination). */
+	ih->src_addr = dst;
+	ih->dst_addr = src;
+	ih->hdr_checksum = 0;
+	ih->hdr_checksum = rte_ipv4_cksum(ih);
+
+	/* RFC 792 Echo: "the type code changed to 0"; identifier, sequence
+	 * number and data stay (RFC 1122 3.2.2.6: all the data MUST be
+	 * returned). */
+	ic = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *,
+	                             ETH_HLEN + IPV4_HLEN);
+	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	ic->icmp_code = 0;
+	ic->icmp_cksum = 0;
+	ic->icmp_cksum =
+	        (uint16_t)~mbuf_cksum(m, ETH_HLEN + IPV4_HLEN, icmp_len);
+
+	if (stack_tx(st, ifp, m))
+		st->stats->icmp_echo_replies++;
+}
+
+/*
+ * ICMP message in m after an IPv4 header of `hlen` bytes; the frame ends
+ * where the datagram ends. Consumes m.
+ */
+static void icmp_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
+                       struct rte_mbuf *m, uint32_t hlen)
+{
+	const struct rte_icmp_hdr *ic;
+	uint32_t off = ETH_HLEN + hlen;
+	uint32_t icmp_len = m->pkt_len - off;
+
+	/* The 8-byte header is read and rewritten in place: it must be in
+	 * the first segment. */
+	if (icmp_len < ICMP_HLEN || m->data_len < off + ICMP_HLEN) {
+		stack_drop(st, m, YS_STACK_DROP_icmp_malformed);
+		return;
+	}
+	/* RFC 792: the checksum is over "the ICMP message starting with the
+	 * ICMP Type". */
+	if (mbuf_cksum(m, off, icmp_len) != CKSUM_OK) {
+		stack_drop(st, m, YS_STACK_DROP_icmp_bad_checksum);
+		return;
+	}
+	st->stats->icmp_rx++;
+
+	ic = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, off);
+	if (ic->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && ic->icmp_code == 0) {
+		icmp_echo_input(st, ifp, m, hlen, icmp_len);
+		return;
+	}
+	/* RFC 1122 3.2.2: an ICMP message of unknown type MUST be silently
+	 * discarded; the known ones (errors, replies) come later. */
+	stack_drop(st, m, YS_STACK_DROP_icmp_unsupported_type);
+}
+
+/* ---- IPv4 (RFC 791, RFC 1122 3.2.1) ------------------------------------- */
+
+/*
+ * IPv4 datagram in m after the Ethernet header. Every field is validated
+ * before anything past it is read. Consumes m.
+ */
+static void ipv4_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
+                       struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh;
+	const struct rte_ipv4_hdr *ih;
+	uint32_t hlen, tlen, avail;
+	uint16_t frag;
+
+	st->stats->ip_rx++;
+
+	/* The whole header, options included, must be in the first segment. */
+	if (m->data_len < ETH_HLEN + IPV4_HLEN)
+		goto malformed;
+	ih = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, ETH_HLEN);
+	/* RFC 1122 3.2.1.1: a datagram whose version is not 4 MUST be
+	 * silently discarded. */
+	if ((ih->version_ihl >> 4) != IPVERSION)
+		goto malformed;
+	/* RFC 791: IHL counts 32-bit words, "the minimum value for a correct
+	 * header is 5". */
+	hlen = (uint32_t)(ih->version_ihl & RTE_IPV4_HDR_IHL_MASK) *
+	       RTE_IPV4_IHL_MULTIPLIER;
+	if (hlen < IPV4_HLEN || hlen > m->data_len - ETH_HLEN)
+		goto malformed;
+	/* RFC 791 Total Length: header and data; the frame may be longer
+	 * (Ethernet pads to 60 bytes), never shorter. */
+	tlen = rte_be_to_cpu_16(ih->total_length);
+	avail = m->pkt_len - ETH_HLEN;
+	if (tlen < hlen || tlen > avail)
+		goto malformed;
+	/* RFC 1122 3.2.1.2: a host MUST verify the header checksum and
+	 * silently discard a datagram whose checksum is bad. */
+	if (rte_raw_cksum(ih, hlen) != CKSUM_OK) {
+		stack_drop(st, m, YS_STACK_DROP_ip_bad_checksum);
+		return;
+	}
+	if (!ipv4_src_valid(ifp, ih->src_addr))
+		goto malformed;
+	/* A host, not a router: only its own unicast addresses. Broadcast
+	 * and multicast destinations end here too (an echo request sent to
+	 * them MAY be discarded, RFC 1122 3.2.2.6). */
+	if (!iface_owns(ifp, ih->dst_addr)) {
+		stack_drop(st, m, YS_STACK_DROP_ip_not_for_us);
+		return;
+	}
+	/* RFC 1122 3.3.6: a host SHOULD silently discard a datagram received
+	 * as a link-layer broadcast whose destination is not an IP broadcast
+	 * or multicast address. */
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (rte_is_broadcast_ether_addr(&eh->dst_addr)) {
+		stack_drop(st, m, YS_STACK_DROP_ip_link_broadcast);
+		return;
+	}
+	/* RFC 791: MF or a non-zero offset marks a fragment. The primary
+	 * reassembles before dispatching, so one here is not ours to take. */
+	frag = rte_be_to_cpu_16(ih->fragment_offset);
+	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+		stack_drop(st, m, YS_STACK_DROP_ip_fragment);
+		return;
+	}
+	/* From here on the frame ends where the datagram ends. */
+	if (tlen < avail)
+		mbuf_trim_to(m, ETH_HLEN + tlen);
+
+	switch (ih->next_proto_id) {
+	case IPPROTO_ICMP:
+		icmp_input(st, ifp, m, hlen);
+		return;
+	default:
+		/* RFC 1122 3.2.2.1: a Protocol Unreachable SHOULD be sent;
+		 * ICMP errors come with the ICMP output path. */
+		stack_drop(st, m, YS_STACK_DROP_ip_unsupported_proto);
+		return;
+	}
+
+malformed:
+	stack_drop(st, m, YS_STACK_DROP_ip_malformed);
+}
+
+/* ---- ARP (RFC 826) ------------------------------------------------------ */
+
+/*
+ * ARP request for one of our addresses (`tip`, network order), in m:
+ * the responder answers it in place, the other instances leave it to
+ * that one. Consumes m.
+ */
+static void arp_request_input(struct ys_stack *st,
+                              const struct ys_stack_iface *ifp,
+                              struct rte_mbuf *m, uint32_t tip, uint32_t flags)
+{
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+	struct rte_ether_addr sha;
+
+	/* Every instance sees ARP (to learn, later); one answers. */
+	if (!(flags & YS_RX_F_ARP_RESPONDER)) {
+		st->stats->arp_requests_left_to_peer++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m = stack_writable(st, m);
+	if (m == NULL)
+		return;
+
+	/* RFC 826 Packet Reception: "Swap hardware and protocol fields,
+	 * putting the local hardware and protocol addresses in the sender
+	 * fields. Set the ar$op field to ares_op$REPLY. Send the packet to
+	 * the (new) target hardware address on the same hardware on which
+	 * the request was received." */
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, ETH_HLEN);
+	sha = ah->arp_data.arp_sha;
+	ah->arp_data.arp_tha = sha;
+	ah->arp_data.arp_tip = ah->arp_data.arp_sip;
+	ah->arp_data.arp_sha = ifp->mac;
+	ah->arp_data.arp_sip = tip;
+	ah->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	eh->dst_addr = sha;
+	eh->src_addr = ifp->mac;
+	/* The request's Ethernet padding is not ours to echo; the link layer
+	 * pads the reply. */
+	mbuf_trim_to(m, ETH_HLEN + ARP_LEN);
+
+	if (stack_tx(st, ifp, m))
+		st->stats->arp_requests_answered++;
+}
+
+/* ARP packet in m after the Ethernet header. Consumes m. */
+static void arp_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
+                      struct rte_mbuf *m, uint32_t flags)
+{
+	const struct rte_arp_hdr *ah;
+
+	/* RFC 826 Packet Reception: only Ethernet (ar$hrd 1, ar$hln 6)
+	 * resolving IPv4 (ar$pro 0x0800, ar$pln 4) is spoken here. */
+	if (m->data_len < ETH_HLEN + ARP_LEN)
+		goto malformed;
+	ah = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, ETH_HLEN);
+	if (rte_be_to_cpu_16(ah->arp_hardware) != RTE_ARP_HRD_ETHER ||
+	    rte_be_to_cpu_16(ah->arp_protocol) != RTE_ETHER_TYPE_IPV4 ||
+	    ah->arp_hlen != RTE_ETHER_ADDR_LEN || ah->arp_plen != IPV4_ADDRLEN)
+		goto malformed;
+	st->stats->arp_rx++;
+
+	switch (rte_be_to_cpu_16(ah->arp_opcode)) {
+	case RTE_ARP_OP_REQUEST:
+		if (!iface_owns(ifp, ah->arp_data.arp_tip)) {
+			stack_drop(st, m, YS_STACK_DROP_arp_not_for_us);
+			return;
+		}
+		arp_request_input(st, ifp, m, ah->arp_data.arp_tip, flags);
+		return;
+	case RTE_ARP_OP_REPLY:
+		/* Handled, not dropped: learning comes with the ARP cache. */
+		rte_pktmbuf_free(m);
+		return;
+	default:
+		stack_drop(st, m, YS_STACK_DROP_arp_unsupported_op);
+		return;
+	}
+
+malformed:
+	stack_drop(st, m, YS_STACK_DROP_arp_malformed);
+}
+
+/* ---- Ethernet ----------------------------------------------------------- */
+
+/* Ethernet II frame in m, received on m->port. Consumes m. */
+static void eth_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags)
+{
+	const struct rte_ether_hdr *eh;
+	const struct ys_stack_iface *ifp;
+
+	/* A header split across segments counts as a runt too: nothing
+	 * useful sends one. */
+	if (m->data_len < ETH_HLEN) {
+		stack_drop(st, m, YS_STACK_DROP_eth_runt);
+		return;
+	}
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	ifp = iface_for_frame(st, m->port, &eh->dst_addr);
+	if (ifp == NULL) {
+		stack_drop(st, m, YS_STACK_DROP_eth_not_for_us);
+		return;
+	}
+	/* No 802.1Q yet: a VLAN tag is just another unsupported type. */
+	switch (rte_be_to_cpu_16(eh->ether_type)) {
+	case RTE_ETHER_TYPE_IPV4:
+		ipv4_input(st, ifp, m);
+		return;
+	case RTE_ETHER_TYPE_ARP:
+		arp_input(st, ifp, m, flags);
+		return;
+	default:
+		stack_drop(st, m, YS_STACK_DROP_eth_unsupported_type);
+		return;
+	}
+}
+
+/* ---- API ---------------------------------------------------------------- */
+
+int ys_stack_init(struct ys_stack *st, const struct ys_stack_conf *conf)
+{
+	uint32_t i, j;
+
+	if (st == NULL || conf == NULL || conf->stats == NULL ||
+	    conf->tx == NULL)
+		return -EINVAL;
+	if (conf->n_ifaces < 1 || conf->n_ifaces > YS_STACK_MAX_IFACES)
+		return -EINVAL;
+	for (i = 0; i < conf->n_ifaces; i++) {
+		const struct ys_stack_iface *ifp = &conf->ifaces[i];
+
+		if (ifp->n_addrs < 1 || ifp->n_addrs > YS_STACK_MAX_ADDRS)
+			return -EINVAL;
+		for (j = 0; j < ifp->n_addrs; j++)
+			if (ifp->prefix_lens[j] > 32)
+				return -EINVAL;
+	}
+	/* conf->pool may be NULL: replies are built in the request's mbuf,
+	 * and only a shared (cloned) request needs a copy. */
+	st->conf = *conf;
+	st->stats = conf->stats;
+	return 0;
+}
+
+void ys_stack_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags)
+{
+	st->stats->eth_rx++;
+	eth_input(st, m, flags);
+}

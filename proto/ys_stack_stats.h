@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters of one stack instance, like `netstat -s`. Types only, so that
+ * the shared-memory contract can embed them: each secondary's stack writes
+ * its counters straight into its own stats block, which the primary reads.
+ */
+#ifndef YS_STACK_STATS_H
+#define YS_STACK_STATS_H
+
+#include <stdint.h>
+
+/* X(name, help): events counted by the stack. */
+#define YS_STACK_COUNTERS(X)                                                   \
+	X(eth_rx, "frames handed to the stack")                                \
+	X(eth_tx, "frames the stack transmitted")                              \
+	X(arp_rx, "ARP frames received")                                       \
+	X(arp_requests_answered, "ARP requests answered by this instance")     \
+	X(arp_requests_left_to_peer,                                           \
+	  "ARP requests for us answered by another instance")                  \
+	X(ip_rx, "IPv4 datagrams received")                                    \
+	X(icmp_rx, "ICMP messages received")                                   \
+	X(icmp_echo_requests, "ICMP echo requests received")                   \
+	X(icmp_echo_replies, "ICMP echo replies sent")
+
+/* X(name, help): every reason the stack drops a frame. */
+#define YS_STACK_DROPS(X)                                                      \
+	X(eth_runt, "frame shorter than an Ethernet header")                   \
+	X(eth_not_for_us, "destination MAC neither ours nor broadcast")        \
+	X(eth_unsupported_type, "EtherType the stack does not handle")         \
+	X(arp_malformed, "ARP frame too short or not Ethernet/IPv4")           \
+	X(arp_not_for_us, "ARP request for an address we do not own")          \
+	X(arp_unsupported_op, "ARP operation other than request/reply")        \
+	X(ip_malformed, "IPv4 header fails validation")                        \
+	X(ip_bad_checksum, "IPv4 header checksum mismatch")                    \
+	X(ip_not_for_us, "IPv4 destination is not a local address")            \
+	X(ip_link_broadcast,                                                   \
+	  "unicast IPv4 datagram in a link-layer broadcast (RFC 1122 3.3.6)")  \
+	X(ip_fragment, "IPv4 fragment (reassembly is the primary's job)")      \
+	X(ip_unsupported_proto, "IPv4 protocol the stack does not handle")     \
+	X(icmp_malformed, "ICMP message too short")                            \
+	X(icmp_bad_checksum, "ICMP checksum mismatch")                         \
+	X(icmp_unsupported_type, "ICMP type the stack does not handle")        \
+	X(tx_alloc_failed, "no mbuf for a reply")                              \
+	X(tx_full, "transmit queue full")
+
+enum ys_stack_drop_reason {
+#define YS_X_ENUM(name, help) YS_STACK_DROP_##name,
+	YS_STACK_DROPS(YS_X_ENUM)
+#undef YS_X_ENUM
+	        YS_STACK_DROP_MAX
+};
+
+struct ys_stack_stats {
+#define YS_X_FIELD(name, help) uint64_t name;
+	YS_STACK_COUNTERS(YS_X_FIELD)
+#undef YS_X_FIELD
+	uint64_t drops[YS_STACK_DROP_MAX];
+};
+
+#endif /* YS_STACK_STATS_H */

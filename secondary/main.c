@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ys-secondary -c FILE -i K [--wait SECONDS]
+ *
+ * Waits (bounded) for the primary, attaches as a DPDK secondary with
+ * lcore id K+1, looks up everything by the names in ys_contract.h,
+ * registers over the control socket, then runs the poll loop: dequeue a
+ * burst -> stack input -> flush tx -> control events -> idle back-off.
+ *
+ * Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 configuration or start-up
+ * failure (one-line reason on stderr), 2 usage, 3 the primary went away.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_memzone.h>
+#include <rte_ring.h>
+
+#include "ys_config.h"
+#include "ys_contract.h"
+#include "ys_ctl.h"
+#include "ys_idle.h"
+#include "ys_log.h"
+#include "ys_stack.h"
+
+#define BURST             32
+#define TX_STAGE          64
+#define EAL_MAX_ARGS      32
+#define CTL_TIMEOUT_MS    2000
+#define EXIT_PRIMARY_GONE 3
+
+struct ys_secondary {
+	struct ys_config cfg;
+	uint32_t id;
+	int wait_s;
+	int eal_up;
+	struct ys_shared *shm;
+	struct ys_secondary_stats *stats; /* our block in shared memory */
+	struct rte_mempool *pool;
+	struct rte_ring *rx_ring, *tx_ring;
+	int meta_offset;
+	struct ys_stack stack;
+	uint16_t n_tx;
+	struct rte_mbuf *tx[TX_STAGE]; /* owned until flushed to tx_ring */
+	struct event_base *base;
+	struct bufferevent *ctl;
+	volatile sig_atomic_t stop;
+	int exit_code;
+};
+
+static struct ys_secondary *g_secondary; /* for the signal handler only */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (g_secondary != NULL)
+		g_secondary->stop = 1;
+}
+
+/* ---- transmit ------------------------------------------------------------ */
+
+/* Consumes every staged mbuf: onto the tx ring, or freed and counted. */
+static void tx_flush(struct ys_secondary *s)
+{
+	unsigned sent;
+
+	if (s->n_tx == 0)
+		return;
+	sent = rte_ring_sp_enqueue_burst(s->tx_ring, (void **)s->tx, s->n_tx,
+	                                 NULL);
+	s->stats->tx_packets += sent;
+	if (sent < s->n_tx) {
+		s->stats->tx_ring_full += s->n_tx - sent;
+		rte_pktmbuf_free_bulk(s->tx + sent, s->n_tx - sent);
+	}
+	s->n_tx = 0;
+}
+
+/* The stack's tx callback. Consumes m. */
+static int stack_tx(void *ctx, struct rte_mbuf *m)
+{
+	struct ys_secondary *s = ctx;
+
+	if (s->n_tx == TX_STAGE)
+		tx_flush(s);
+	s->tx[s->n_tx++] = m;
+	return 0;
+}
+
+/* ---- start-up -------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The primary is ready when its control socket answers `status`: it
+ * opens the socket only after every shared object exists. Attaching
+ * before that would make EAL fail, so wait, bounded, and say so.
+ */
+static int wait_for_primary(struct ys_secondary *s)
+{
+	int64_t deadline = now_ms() + (int64_t)s->wait_s * 1000;
+	const char *path = s->cfg.control.socket;
+	int said = 0;
+
+	while (!s->stop) {
+		int fd = ys_ctl_connect(path);
+		json_t *reply = NULL;
+
+		if (fd >= 0) {
+			int rc = ys_ctl_call(fd, 1, "status", NULL,
+			                     CTL_TIMEOUT_MS, &reply);
+
+			close(fd);
+			if (rc == 0 &&
+			    json_is_true(json_object_get(reply, "ok"))) {
+				json_decref(reply);
+				return 0;
+			}
+			json_decref(reply);
+		}
+		if (now_ms() >= deadline) {
+			YS_ERR("primary not ready on %s after %d s", path,
+			       s->wait_s);
+			return -ETIMEDOUT;
+		}
+		if (!said++)
+			YS_INFO("waiting up to %d s for the primary on %s",
+			        s->wait_s, path);
+		usleep(100 * 1000);
+	}
+	return -EINTR;
+}
+
+static int eal_attach(struct ys_secondary *s)
+{
+	char prefix[64], lcores[32];
+	char *argv[EAL_MAX_ARGS];
+	int argc = 0;
+
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s",
+	         s->cfg.eal.file_prefix);
+	snprintf(lcores, sizeof(lcores), "--lcores=%u@%u", s->id + 1,
+	         s->cfg.secondaries.cpus[s->id]);
+	argv[argc++] = "ys-secondary";
+	argv[argc++] = "--proc-type=secondary";
+	argv[argc++] = prefix;
+	argv[argc++] = lcores;
+	argv[argc++] = "--no-pci";
+	for (uint32_t i = 0; i < s->cfg.eal.n_args && argc < EAL_MAX_ARGS - 1;
+	     i++)
+		argv[argc++] = s->cfg.eal.args[i];
+	argv[argc] = NULL;
+	if (rte_eal_init(argc, argv) < 0) {
+		YS_ERR("EAL attach failed: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	s->eal_up = 1;
+	return 0;
+}
+
+static int lookup_shared(struct ys_secondary *s)
+{
+	const struct rte_memzone *mz = rte_memzone_lookup(YS_SHARED_MZ_NAME);
+	char name[RTE_RING_NAMESIZE];
+
+	if (mz == NULL) {
+		YS_ERR("memzone %s not found: is the primary a yastack "
+		       "primary?",
+		       YS_SHARED_MZ_NAME);
+		return -ENOENT;
+	}
+	s->shm = mz->addr;
+	if (s->shm->magic != YS_CONTRACT_MAGIC ||
+	    s->shm->version != YS_CONTRACT_VERSION) {
+		YS_ERR("primary's contract version %u differs from ours (%u)",
+		       s->shm->version, YS_CONTRACT_VERSION);
+		return -EPROTO;
+	}
+	if (!s->shm->ready || s->id >= s->shm->n_secondaries) {
+		YS_ERR("primary not ready, or runs %u secondaries (we are %u)",
+		       s->shm->n_secondaries, s->id);
+		return -EINVAL;
+	}
+	s->stats = &s->shm->sec_stats[s->id];
+	s->pool = rte_mempool_lookup(YS_MBUF_POOL_NAME);
+	snprintf(name, sizeof(name), YS_RX_RING_FMT, s->id);
+	s->rx_ring = rte_ring_lookup(name);
+	snprintf(name, sizeof(name), YS_TX_RING_FMT, s->id);
+	s->tx_ring = rte_ring_lookup(name);
+	s->meta_offset = rte_mbuf_dynfield_lookup(YS_MBUF_META_DYNFIELD, NULL);
+	if (s->pool == NULL || s->rx_ring == NULL || s->tx_ring == NULL ||
+	    s->meta_offset < 0) {
+		YS_ERR("shared pool, rings or mbuf field not found");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* The stack's interfaces: addresses from the config, MACs from the primary. */
+static int init_stack(struct ys_secondary *s)
+{
+	struct ys_stack_conf sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.n_ifaces = s->cfg.n_interfaces;
+	for (uint32_t i = 0; i < s->cfg.n_interfaces; i++) {
+		const struct ys_cfg_interface *ci = &s->cfg.interfaces[i];
+		const struct ys_port_info *pi = &s->shm->ports[ci->port];
+		struct ys_stack_iface *si = &sc.ifaces[i];
+
+		si->port_id = pi->port_id;
+		si->mac = pi->mac;
+		si->n_addrs = ci->n_addrs;
+		for (uint32_t a = 0; a < ci->n_addrs; a++) {
+			si->addrs[a] = ci->addrs[a].addr;
+			si->prefix_lens[a] = ci->addrs[a].prefix_len;
+		}
+		si->gateway = ci->gateway;
+	}
+	sc.pool = s->pool;
+	sc.tx = stack_tx;
+	sc.tx_ctx = s;
+	sc.stats = &s->stats->stack;
+	if (ys_stack_init(&s->stack, &sc) != 0) {
+		YS_ERR("invalid stack configuration");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- control connection ------------------------------------------------ */
+
+static void ctl_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	(void)arg;
+	/* The primary sends no commands to secondaries yet; discard. */
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct ys_secondary *s = arg;
+
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		YS_ERR("control connection to the primary lost: exiting "
+		       "(a secondary cannot outlive its primary)");
+		s->exit_code = EXIT_PRIMARY_GONE;
+		s->stop = 1;
+	}
+}
+
+/*
+ * Register synchronously, before touching any ring: a second process
+ * with our id would corrupt a single-consumer ring, so the primary's
+ * refusal must stop us here.
+ */
+static int register_with_primary(struct ys_secondary *s)
+{
+	int fd = ys_ctl_connect(s->cfg.control.socket);
+	json_t *reply = NULL, *args;
+	int rc;
+
+	if (fd < 0) {
+		YS_ERR("cannot connect to %s: %s", s->cfg.control.socket,
+		       strerror(-fd));
+		return fd;
+	}
+	args = json_pack("{s:i, s:i, s:i, s:i, s:s}", "id", (int)s->id, "pid",
+	                 (int)getpid(), "lcore", (int)(s->id + 1), "contract",
+	                 (int)YS_CONTRACT_VERSION, "version", YS_VERSION);
+	rc = ys_ctl_call(fd, 1, "secondary.register", args, CTL_TIMEOUT_MS,
+	                 &reply);
+	if (rc == 0 && !json_is_true(json_object_get(reply, "ok"))) {
+		json_t *e = json_object_get(reply, "error");
+
+		YS_ERR("primary refused registration: %s",
+		       json_string_value(json_object_get(e, "message")));
+		rc = -EPERM;
+	} else if (rc != 0) {
+		YS_ERR("registration failed: %s", strerror(-rc));
+	}
+	json_decref(reply);
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	evutil_make_socket_nonblocking(fd);
+	s->ctl = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->ctl == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	bufferevent_setcb(s->ctl, ctl_read_cb, NULL, ctl_event_cb, s);
+	bufferevent_enable(s->ctl, EV_READ);
+	return 0;
+}
+
+/* ---- the poll loop ----------------------------------------------------- */
+
+static inline uint32_t rx_flags(const struct ys_secondary *s,
+                                struct rte_mbuf *m)
+{
+	const struct ys_mbuf_meta *meta =
+	        RTE_MBUF_DYNFIELD(m, s->meta_offset, struct ys_mbuf_meta *);
+
+	return (meta->flags & YS_MBUF_F_ARP_RESPONDER) ? YS_RX_F_ARP_RESPONDER
+	                                               : 0;
+}
+
+static void run_loop(struct ys_secondary *s)
+{
+	const uint64_t event_period = rte_get_tsc_hz() / 1000; /* 1 ms */
+	uint64_t last_events = rte_rdtsc();
+	struct ys_idle idle;
+
+	if (ys_idle_init(&idle, s->base) != 0) {
+		YS_ERR("cannot allocate the idle timer");
+		s->exit_code = 1;
+		return;
+	}
+	while (!s->stop) {
+		struct rte_mbuf *pkts[BURST];
+		unsigned n = rte_ring_sc_dequeue_burst(
+		        s->rx_ring, (void **)pkts, BURST, NULL);
+
+		s->stats->rx_packets += n;
+		for (unsigned i = 0; i < n; i++)
+			ys_stack_input(&s->stack, pkts[i],
+			               rx_flags(s, pkts[i]));
+		tx_flush(s);
+		s->stats->loops++;
+		s->stats->heartbeat_tsc = rte_rdtsc();
+		if (ys_idle_poll(&idle, n > 0) != 0) {
+			s->stats->idle_sleeps++;
+		} else if (s->stats->heartbeat_tsc - last_events >
+		           event_period) {
+			event_base_loop(s->base, EVLOOP_NONBLOCK);
+			last_events = rte_rdtsc();
+		}
+	}
+	ys_idle_fini(&idle);
+}
+
+/* ---- main -----------------------------------------------------------------
+ */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ys-secondary -c FILE -i K [--wait SECONDS]\n"
+	           "  -c, --config FILE  yastack JSON configuration\n"
+	           "  -i, --id K         secondary id, 0..secondaries.count-1\n"
+	           "  -w, --wait S       wait up to S seconds for the primary "
+	           "(default 30)\n");
+}
+
+static int parse_args(struct ys_secondary *s, int argc, char **argv,
+                      const char **config)
+{
+	static const struct option opts[] = {
+	        {"config", required_argument, NULL, 'c'},
+	        {"id", required_argument, NULL, 'i'},
+	        {"wait", required_argument, NULL, 'w'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	long id = -1;
+	char *end;
+	int c;
+
+	s->wait_s = 30;
+	while ((c = getopt_long(argc, argv, "c:i:w:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 'i':
+			id = strtol(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || id < 0)
+				id = -2;
+			break;
+		case 'w':
+			s->wait_s = atoi(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (*config == NULL || id < 0 || optind != argc || s->wait_s < 0) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	s->id = (uint32_t)id;
+	return 0;
+}
+
+static int start(struct ys_secondary *s)
+{
+	int rc = wait_for_primary(s);
+
+	if (rc == 0)
+		rc = eal_attach(s);
+	if (rc == 0)
+		rc = lookup_shared(s);
+	if (rc == 0)
+		rc = init_stack(s);
+	if (rc == 0) {
+		s->base = event_base_new();
+		rc = s->base ? register_with_primary(s) : -ENOMEM;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static struct ys_secondary secondary;
+	struct ys_secondary *s = &secondary;
+	const char *config = NULL;
+	char err[YS_CFG_ERR_LEN];
+
+	ys_log_init("ys-secondary", YS_LOG_INFO);
+	if (parse_args(s, argc, argv, &config) != 0)
+		return 2;
+	if (ys_config_load(&s->cfg, config,
+	                   (unsigned)sysconf(_SC_NPROCESSORS_ONLN), err,
+	                   sizeof(err)) != 0) {
+		YS_ERR("%s", err);
+		return 1;
+	}
+	if (s->id >= s->cfg.secondaries.count) {
+		YS_ERR("secondary id %u out of range: secondaries.count is %u",
+		       s->id, s->cfg.secondaries.count);
+		return 1;
+	}
+	g_secondary = s;
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (start(s) != 0) {
+		s->exit_code = 1;
+	} else {
+		YS_INFO("secondary %u running on lcore %u, cpu %u", s->id,
+		        s->id + 1, s->cfg.secondaries.cpus[s->id]);
+		run_loop(s);
+		YS_INFO("secondary %u stopping", s->id);
+	}
+	tx_flush(s);
+	/* Mbufs parked in our lcore's pool cache go back to the pool. */
+	if (s->pool != NULL)
+		rte_mempool_cache_flush(
+		        rte_mempool_default_cache(s->pool, rte_lcore_id()),
+		        s->pool);
+	if (s->ctl != NULL)
+		bufferevent_free(s->ctl);
+	if (s->base != NULL)
+		event_base_free(s->base);
+	if (s->eal_up)
+		rte_eal_cleanup();
+	return s->exit_code;
+}
