@@ -86,6 +86,13 @@ struct ys_shared {
 	uint64_t magic;
 	uint32_t version;
 	volatile uint32_t ready;
+	/*
+	 * Sizes as the primary was built: the stats blocks embed structs
+	 * from proto/ that can grow without anyone bumping the version.
+	 */
+	uint32_t shared_size;     /* sizeof(struct ys_shared) */
+	uint32_t sec_stats_size;  /* sizeof(struct ys_secondary_stats) */
+	uint32_t port_stats_size; /* sizeof(struct ys_port_stats) */
 	int32_t primary_pid;
 	uint32_t n_secondaries;
 	uint32_t n_ports;

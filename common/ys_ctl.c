@@ -36,6 +36,30 @@ json_t *ys_ctl_reply_ok(json_t *id, json_t *result)
 	                 1, "result", result ? result : json_object());
 }
 
+/*
+ * vsnprintf may cut a message (which can quote a client's bytes) inside
+ * a multibyte UTF-8 character; jansson refuses invalid UTF-8. Drop an
+ * incomplete last character.
+ */
+static void utf8_trim(char *s)
+{
+	size_t n = strlen(s), start = n, need;
+	unsigned char lead;
+
+	while (start > 0 && ((unsigned char)s[start - 1] & 0xc0) == 0x80 &&
+	       n - start < 3)
+		start--;
+	if (start == 0)
+		return;
+	lead = (unsigned char)s[start - 1];
+	if (lead < 0xc0)
+		return; /* ASCII last, or stray continuation bytes: jansson says
+		         */
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+	if (n - (start - 1) < need)
+		s[start - 1] = '\0';
+}
+
 json_t *ys_ctl_reply_error(json_t *id, enum ys_ctl_err code, const char *fmt,
                            ...)
 {
@@ -45,6 +69,7 @@ json_t *ys_ctl_reply_error(json_t *id, enum ys_ctl_err code, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_trim(msg);
 	return json_pack("{s:O, s:b, s:{s:s, s:s}}", "id",
 	                 id ? id : json_null(), "ok", 0, "error", "code",
 	                 ys_ctl_err_str(code), "message", msg);
@@ -137,26 +162,6 @@ char *ys_ctl_encode(const json_t *msg, size_t *len)
 	return line;
 }
 
-int ys_ctl_connect(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -165,13 +170,69 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/*
+ * The socket is non-blocking: a wedged server whose listen backlog is
+ * full makes connect() fail with EAGAIN (retried until the deadline)
+ * instead of hanging the caller.
+ */
+int ys_ctl_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int64_t deadline = now_ms() + YS_CTL_CONNECT_TIMEOUT_MS;
+	int fd, e;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		e = errno;
+		if ((e == EAGAIN || e == EINTR) && now_ms() < deadline) {
+			poll(NULL, 0, 10);
+			continue;
+		}
+		close(fd);
+		return e == EAGAIN ? -ETIMEDOUT : -e;
+	}
+	return fd;
+}
+
+/* Waits for `events` on fd until `deadline`: 0, -ETIMEDOUT or -errno. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = events};
+		int64_t left = deadline - now_ms();
+		int rc;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		rc = poll(&p, 1, (int)left);
+		if (rc > 0)
+			return 0;
+		if (rc == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int write_all(int fd, const char *buf, size_t len, int64_t deadline)
 {
 	while (len > 0) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		int rc;
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			rc = wait_fd(fd, POLLOUT, deadline);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		if (n < 0)
 			return -errno;
 		buf += n;
@@ -181,53 +242,42 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /* Read one line into a malloc'd buffer (without the newline). */
-static int read_line(int fd, int timeout_ms, char **out, size_t *out_len)
+static int read_line(int fd, int64_t deadline, char **out, size_t *out_len)
 {
-	int64_t deadline = now_ms() + timeout_ms;
 	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
+	char *buf = malloc(cap), *nb;
+	int rc = 0;
 
 	if (buf == NULL)
 		return -ENOMEM;
 	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int64_t left = deadline - now_ms();
 		char *nl;
 		ssize_t n;
-		int rc;
 
-		if (left <= 0) {
-			free(buf);
-			return -ETIMEDOUT;
-		}
-		rc = poll(&p, 1, (int)left);
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0) {
-			free(buf);
-			return rc == 0 ? -ETIMEDOUT : -errno;
-		}
 		if (len == cap) {
-			char *nb;
-
 			if (cap >= YS_CTL_MAX_LINE) {
-				free(buf);
-				return -EMSGSIZE;
+				rc = -EMSGSIZE;
+				break;
 			}
 			cap *= 2;
 			nb = realloc(buf, cap);
 			if (nb == NULL) {
-				free(buf);
-				return -ENOMEM;
+				rc = -ENOMEM;
+				break;
 			}
 			buf = nb;
 		}
 		n = recv(fd, buf + len, cap - len, 0);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+			rc = errno == EAGAIN ? wait_fd(fd, POLLIN, deadline)
+			                     : 0;
+			if (rc < 0)
+				break;
 			continue;
+		}
 		if (n <= 0) {
-			free(buf);
-			return n == 0 ? -ECONNRESET : -errno;
+			rc = n == 0 ? -ECONNRESET : -errno;
+			break;
 		}
 		nl = memchr(buf + len, '\n', (size_t)n);
 		len += (size_t)n;
@@ -238,11 +288,14 @@ static int read_line(int fd, int timeout_ms, char **out, size_t *out_len)
 			return 0;
 		}
 	}
+	free(buf);
+	return rc;
 }
 
 int ys_ctl_call(int fd, int64_t id, const char *cmd, json_t *args,
                 int timeout_ms, json_t **reply)
 {
+	int64_t deadline = now_ms() + timeout_ms;
 	json_t *req = json_pack("{s:I, s:s}", "id", (json_int_t)id, "cmd", cmd);
 	json_t *rep, *rid;
 	char *line, *in = NULL;
@@ -260,11 +313,11 @@ int ys_ctl_call(int fd, int64_t id, const char *cmd, json_t *args,
 	json_decref(req);
 	if (line == NULL)
 		return -errno;
-	rc = write_all(fd, line, len);
+	rc = write_all(fd, line, len, deadline);
 	free(line);
 	if (rc < 0)
 		return rc;
-	rc = read_line(fd, timeout_ms, &in, &in_len);
+	rc = read_line(fd, deadline, &in, &in_len);
 	if (rc < 0)
 		return rc;
 	rep = json_loadb(in, in_len, 0, NULL);

@@ -19,7 +19,8 @@
 
 #include <jansson.h>
 
-#define YS_CTL_MAX_LINE (64 * 1024) /* bytes in one request or reply line */
+#define YS_CTL_MAX_LINE           (64 * 1024) /* bytes in one request or reply line */
+#define YS_CTL_CONNECT_TIMEOUT_MS 2000 /* while the listen backlog is full */
 
 enum ys_ctl_err {
 	YS_CTL_E_BAD_REQUEST,
@@ -62,12 +63,16 @@ json_t *ys_ctl_reply_error(json_t *id, enum ys_ctl_err code, const char *fmt,
  */
 char *ys_ctl_encode(const json_t *msg, size_t *len);
 
-/* Client side, blocking. Connect to the unix socket: fd, or -errno. */
+/*
+ * Client side. Connect to the unix socket, giving up after
+ * YS_CTL_CONNECT_TIMEOUT_MS: a non-blocking fd, or -errno (-ETIMEDOUT,
+ * -ENOENT, -ECONNREFUSED...).
+ */
 int ys_ctl_connect(const char *path);
 
 /*
- * Send one request and wait up to `timeout_ms` for its reply. `args` is
- * stolen (may be NULL). Returns 0 with *reply set (caller decrefs), or
+ * Send one request and wait up to `timeout_ms` (in all) for its reply. `args`
+ * is stolen (may be NULL). Returns 0 with *reply set (caller decrefs), or
  * -ETIMEDOUT, -ECONNRESET (peer closed), -EPROTO (reply not JSON or id
  * mismatch), -EMSGSIZE, or another -errno.
  */

@@ -9,6 +9,7 @@
  * Secondaries are clients too: `secondary.register` binds the connection
  * to a registry slot, and the connection closing marks the slot dead.
  */
+#define _GNU_SOURCE /* struct ucred, SO_PEERCRED */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -30,21 +31,27 @@
 #include "ys_ctl.h"
 #include "ys_log.h"
 
-#define CTL_MAX_CLIENTS      128
-#define CTL_IDLE_TIMEOUT_SEC 60 /* for clients that are not secondaries */
+#define CTL_MAX_CLIENTS       128 /* not counting registered secondaries */
+#define CTL_IDLE_TIMEOUT_SEC  60  /* for clients that are not secondaries */
+#define CTL_CLOSE_TIMEOUT_SEC 10  /* to flush the last reply */
+#define CTL_LINES_PER_READ    8   /* then let the datapath run */
+#define CTL_OUTPUT_CAP        (256 * 1024) /* unread replies per client */
 
 struct ctl_client {
 	struct ys_ctl_server *srv;
 	struct bufferevent *bev;
 	int secondary_id; /* registry slot this connection owns, or -1 */
-	int closing;      /* free once the output is flushed */
+	pid_t peer_pid;   /* from SO_PEERCRED: who really is on the other end */
+	int counted;      /* counts against CTL_MAX_CLIENTS */
+	int closing;      /* answer nothing more; free once flushed */
+	int peer_eof;     /* the client has shut down its side */
 	TAILQ_ENTRY(ctl_client) next;
 };
 
 struct ys_ctl_server {
 	struct ys_primary *p;
 	struct evconnlistener *listener;
-	unsigned n_clients;
+	unsigned n_clients; /* connections not registered as a secondary */
 	TAILQ_HEAD(, ctl_client) clients;
 	struct ctl_client *slot_owner[YS_MAX_SECONDARIES];
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -140,8 +147,8 @@ static json_t *secondary_json(const struct ys_primary *p, uint32_t k)
 	json_t *o;
 
 	o = json_pack("{s:i, s:s, s:i, s:i, s:i}", "id", (int)k, "state",
-	              sec_state_str(slot->state), "lcore", (int)(k + 1), "cpu",
-	              (int)p->cfg.secondaries.cpus[k], "registrations",
+	              sec_state_str(slot->state), "lcore", (int)slot->lcore_id,
+	              "cpu", (int)p->cfg.secondaries.cpus[k], "registrations",
 	              (int)slot->registrations);
 	json_object_set_new(o, "pid",
 	                    slot->state != YS_SEC_DEAD ? json_integer(slot->pid)
@@ -190,16 +197,37 @@ static int get_int_arg(const struct ys_ctl_request *req, const char *key,
 }
 
 /*
- * A slot is free when it is dead, or when the process that holds it is
- * gone (its connection may not have been noticed closing yet).
+ * The slot's secondary is gone: mark it dead, and empty and reset its
+ * rings, which only the primary touches from now on, so a restart with
+ * this id starts from clean rings and no stale frame is sent.
+ */
+static void slot_release(struct ys_ctl_server *srv, uint32_t k, const char *why)
+{
+	struct ys_shared *shm = srv->p->shm;
+
+	shm->slots[k].state = YS_SEC_DEAD;
+	rte_smp_wmb();
+	if (srv->slot_owner[k] != NULL)
+		srv->slot_owner[k]->secondary_id = -1;
+	srv->slot_owner[k] = NULL;
+	YS_WARN("secondary %u (pid %d) is dead: %s; %u frames in its rings "
+	        "freed",
+	        k, shm->slots[k].pid, why, ys_secondary_rings_reset(srv->p, k));
+}
+
+/*
+ * A slot is busy while its owner's connection is open and the process on
+ * the other end (by SO_PEERCRED, not by what it claimed) is alive. A
+ * process killed with SIGKILL may not have had its EOF noticed yet.
  */
 static int slot_busy(const struct ys_ctl_server *srv, uint32_t k)
 {
-	const struct ys_secondary_slot *slot = &srv->p->shm->slots[k];
+	const struct ctl_client *owner = srv->slot_owner[k];
 
-	if (slot->state == YS_SEC_DEAD || srv->slot_owner[k] == NULL)
+	if (owner == NULL)
 		return 0;
-	return kill(slot->pid, 0) == 0 || errno == EPERM;
+	return owner->peer_pid <= 0 || kill(owner->peer_pid, 0) == 0 ||
+	       errno == EPERM;
 }
 
 static json_t *cmd_register(struct ctl_client *c,
@@ -221,11 +249,17 @@ static json_t *cmd_register(struct ctl_client *c,
 		        req->id, YS_CTL_E_INVALID_ARGUMENT,
 		        "contract version %lld differs from the primary's %u",
 		        (long long)contract, YS_CONTRACT_VERSION);
-	if (id < 0 || id >= shm->n_secondaries)
+	if (id < 0 || id >= (json_int_t)shm->n_secondaries)
 		return ys_ctl_reply_error(
 		        req->id, YS_CTL_E_INVALID_ARGUMENT,
 		        "secondary id %lld out of range 0..%u", (long long)id,
 		        shm->n_secondaries - 1);
+	if (lcore != id + 1)
+		return ys_ctl_reply_error(
+		        req->id, YS_CTL_E_INVALID_ARGUMENT,
+		        "secondary %lld must run on lcore %lld, not %lld "
+		        "(mempool caches are per lcore id)",
+		        (long long)id, (long long)id + 1, (long long)lcore);
 	if (c->secondary_id >= 0)
 		return ys_ctl_reply_error(req->id, YS_CTL_E_INVALID_ARGUMENT,
 		                          "connection already registered as %d",
@@ -236,20 +270,24 @@ static json_t *cmd_register(struct ctl_client *c,
 		        "secondary %lld is already running (pid %d)",
 		        (long long)id, shm->slots[id].pid);
 	if (srv->slot_owner[id] != NULL)
-		srv->slot_owner[id]->secondary_id = -1; /* stale owner */
+		slot_release(srv, (uint32_t)id, "its process is gone");
 	slot = &shm->slots[id];
-	slot->pid = (int32_t)pid;
+	/* The kernel's word for who registered, where it has one. */
+	slot->pid = c->peer_pid > 0 ? (int32_t)c->peer_pid : (int32_t)pid;
 	slot->lcore_id = (uint32_t)lcore;
 	slot->registrations++;
 	slot->registered_tsc = rte_rdtsc();
 	srv->slot_owner[id] = c;
 	c->secondary_id = (int)id;
+	c->counted =
+	        0; /* secondaries never lock out operators, nor vice versa */
+	srv->n_clients--;
 	/* A secondary is never idle-timed out: its connection is its life. */
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	rte_smp_wmb();
 	slot->state = YS_SEC_RUNNING;
-	YS_INFO("secondary %lld registered (pid %lld, lcore %lld)",
-	        (long long)id, (long long)pid, (long long)lcore);
+	YS_INFO("secondary %lld registered (pid %d, lcore %lld)", (long long)id,
+	        slot->pid, (long long)lcore);
 	return ys_ctl_reply_ok(req->id, json_pack("{s:i}", "id", (int)id));
 }
 
@@ -270,12 +308,18 @@ static json_t *handle_line(struct ctl_client *c, const char *line, size_t len)
 
 	if (ys_ctl_request_parse(line, len, &req, &reply) != 0)
 		return reply;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(req.cmd, commands[i].name) == 0)
-			reply = commands[i].fn(c, &req);
-	if (reply == NULL)
-		reply = ys_ctl_reply_error(req.id, YS_CTL_E_UNKNOWN_COMMAND,
-		                           "unknown command '%s'", req.cmd);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(req.cmd, commands[i].name) != 0)
+			continue;
+		reply = commands[i].fn(c, &req);
+		if (reply == NULL)
+			reply = ys_ctl_reply_error(req.id, YS_CTL_E_INTERNAL,
+			                           "out of memory");
+		ys_ctl_request_free(&req);
+		return reply;
+	}
+	reply = ys_ctl_reply_error(req.id, YS_CTL_E_UNKNOWN_COMMAND,
+	                           "unknown command '%s'", req.cmd);
 	ys_ctl_request_free(&req);
 	return reply;
 }
@@ -285,15 +329,12 @@ static void client_free(struct ctl_client *c)
 	struct ys_ctl_server *srv = c->srv;
 	int k = c->secondary_id;
 
-	if (k >= 0 && srv->slot_owner[k] == c) {
-		srv->p->shm->slots[k].state = YS_SEC_DEAD;
-		srv->slot_owner[k] = NULL;
-		YS_WARN("secondary %d (pid %d) disconnected", k,
-		        srv->p->shm->slots[k].pid);
-	}
+	if (k >= 0 && srv->slot_owner[k] == c)
+		slot_release(srv, (uint32_t)k, "control connection closed");
 	bufferevent_free(c->bev);
 	TAILQ_REMOVE(&srv->clients, c, next);
-	srv->n_clients--;
+	if (c->counted)
+		srv->n_clients--;
 	free(c);
 }
 
@@ -315,47 +356,117 @@ static void send_reply(struct ctl_client *c, json_t *reply)
 	free(line);
 }
 
+/*
+ * Answer nothing more. Once the last reply is out we shut down our side
+ * and discard input until the client closes (or a timeout): closing a
+ * unix socket with unread input would reset the connection and could
+ * destroy the reply before the client reads it.
+ */
+static void start_closing(struct ctl_client *c)
+{
+	struct timeval flush = {CTL_CLOSE_TIMEOUT_SEC, 0};
+
+	c->closing = 1;
+	bufferevent_set_timeouts(c->bev, &flush, &flush);
+	if (!c->peer_eof)
+		bufferevent_enable(c->bev, EV_READ);
+}
+
 /* Reply with an error and drop the client once the reply is out. */
 static void reject_and_close(struct ctl_client *c, const char *why)
 {
 	send_reply(c,
 	           ys_ctl_reply_error(NULL, YS_CTL_E_BAD_REQUEST, "%s", why));
-	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	start_closing(c);
 }
 
+static int output_full(const struct ctl_client *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) >=
+	       CTL_OUTPUT_CAP;
+}
+
+/*
+ * Answer at most CTL_LINES_PER_READ requests per call, so a client that
+ * pipelines thousands of requests cannot hold the datapath, and stop
+ * reading while CTL_OUTPUT_CAP bytes of replies wait for a client that
+ * does not read them (write_cb resumes).
+ */
 static void read_cb(struct bufferevent *bev, void *arg)
 {
 	struct ctl_client *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	unsigned handled = 0;
 	size_t len;
 	char *line;
 
-	while (!c->closing &&
+	if (c->closing) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	while (!c->closing && !output_full(c) && handled < CTL_LINES_PER_READ &&
 	       (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
 		if (len > YS_CTL_MAX_LINE)
 			reject_and_close(c, "request line too long");
 		else
 			send_reply(c, handle_line(c, line, len));
 		free(line);
+		handled++;
 	}
-	if (!c->closing && evbuffer_get_length(in) > YS_CTL_MAX_LINE)
+	if (c->closing)
+		return;
+	if (output_full(c)) {
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	if (evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF).pos >= 0)
+		/* More complete lines: answer them on a later loop turn. */
+		bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+	else if (evbuffer_get_length(in) > YS_CTL_MAX_LINE)
 		reject_and_close(c, "request line too long");
 }
 
+/* Called when the output has drained. */
 static void write_cb(struct bufferevent *bev, void *arg)
 {
 	struct ctl_client *c = arg;
 
-	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		client_free(c);
+	if (c->closing) {
+		if (c->peer_eof)
+			client_free(c);
+		else
+			shutdown(bufferevent_getfd(bev), SHUT_WR);
+		return;
+	}
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+	}
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	(void)bev;
+	struct ctl_client *c = arg;
+
+	/* A client that half-closes still gets the replies it asked for. */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		c->peer_eof = 1;
+		start_closing(c);
+		return;
+	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		client_free(arg);
+		client_free(c);
+}
+
+static pid_t peer_pid(evutil_socket_t fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return 0;
+	return cred.pid;
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
@@ -385,10 +496,13 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	c->srv = srv;
 	c->secondary_id = -1;
+	c->peer_pid = peer_pid(fd);
+	c->counted = 1;
 	srv->n_clients++;
 	TAILQ_INSERT_TAIL(&srv->clients, c, next);
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
-	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	/* Idle, or not reading its replies: dropped after a while. */
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 

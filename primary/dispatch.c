@@ -39,9 +39,10 @@ static inline void drop(struct ys_port_stats *stats, struct rte_mbuf *m,
 }
 
 /*
- * The flow hash of an IPv4 datagram: the 4-tuple for TCP and UDP (first
- * fragments and unfragmented datagrams), the address pair otherwise. Only
- * reads what the lengths say is in the first segment.
+ * The flow hash of an IPv4 datagram: the 4-tuple for unfragmented TCP
+ * and UDP, the address pair otherwise (every fragment included, until
+ * the primary reassembles). Only reads what the lengths say is in the
+ * first segment.
  */
 static enum dispatch_verdict classify_ipv4(const struct ys_dispatch *d,
                                            struct rte_mbuf *m, uint32_t *hash,
@@ -169,6 +170,9 @@ static void fanout_arp(const struct ys_dispatch *d, struct ys_port_stats *stats,
 		drop(stats, m, YS_PORT_DROP_secondary_dead);
 		return;
 	}
+	/* The owner is down: a live one answers, or nobody would. */
+	if (!secondary_running(d, responder))
+		responder = (uint16_t)last;
 	for (uint16_t k = 0; k < (uint16_t)last; k++) {
 		struct rte_mbuf *c;
 
@@ -295,4 +299,24 @@ unsigned ys_drain_tx_rings(struct ys_primary *p)
 		total += n;
 	}
 	return total;
+}
+
+/* Free every mbuf left on `r`; returns how many. The caller owns r now. */
+static unsigned ring_free_all(struct rte_ring *r)
+{
+	struct rte_mbuf *pkts[YS_BURST];
+	unsigned n, total = 0;
+
+	while ((n = rte_ring_sc_dequeue_burst(r, (void **)pkts, YS_BURST,
+	                                      NULL)) > 0) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		total += n;
+	}
+	rte_ring_reset(r);
+	return total;
+}
+
+unsigned ys_secondary_rings_reset(struct ys_primary *p, uint32_t k)
+{
+	return ring_free_all(p->rx_rings[k]) + ring_free_all(p->tx_rings[k]);
 }

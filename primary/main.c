@@ -62,6 +62,9 @@ static int create_shared(struct ys_primary *p)
 	memset(shm, 0, sizeof(*shm));
 	shm->magic = YS_CONTRACT_MAGIC;
 	shm->version = YS_CONTRACT_VERSION;
+	shm->shared_size = sizeof(*shm);
+	shm->sec_stats_size = sizeof(struct ys_secondary_stats);
+	shm->port_stats_size = sizeof(struct ys_port_stats);
 	shm->primary_pid = getpid();
 	shm->n_secondaries = sc->count;
 	shm->reta_size = sc->reta_size;

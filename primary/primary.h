@@ -71,6 +71,13 @@ void ys_dispatch_burst(const struct ys_dispatch *d, struct ys_port_stats *stats,
 /* dispatch.c: transmit what secondaries left on their tx rings. */
 unsigned ys_drain_tx_rings(struct ys_primary *p);
 
+/*
+ * dispatch.c: secondary k is dead and the primary alone owns its rings:
+ * free every frame on them (frames it was sent, frames it never saw
+ * transmitted) and reset both. Returns the number of frames freed.
+ */
+unsigned ys_secondary_rings_reset(struct ys_primary *p, uint32_t k);
+
 /* ctl_server.c */
 struct ys_ctl_server *ys_ctl_server_start(struct ys_primary *p);
 void ys_ctl_server_stop(struct ys_ctl_server *s);

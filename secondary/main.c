@@ -47,6 +47,7 @@ struct ys_secondary {
 	uint32_t id;
 	int wait_s;
 	int eal_up;
+	int registered; /* the primary accepted us: the id's lcore is ours */
 	struct ys_shared *shm;
 	struct ys_secondary_stats *stats; /* our block in shared memory */
 	struct rte_mempool *pool;
@@ -195,6 +196,14 @@ static int lookup_shared(struct ys_secondary *s)
 		       s->shm->version, YS_CONTRACT_VERSION);
 		return -EPROTO;
 	}
+	if (s->shm->shared_size != sizeof(*s->shm) ||
+	    s->shm->sec_stats_size != sizeof(struct ys_secondary_stats) ||
+	    s->shm->port_stats_size != sizeof(struct ys_port_stats)) {
+		YS_ERR("primary was built with another shared-memory layout "
+		       "(size %u, ours %zu): rebuild both from one tree",
+		       s->shm->shared_size, sizeof(*s->shm));
+		return -EPROTO;
+	}
 	if (!s->shm->ready || s->id >= s->shm->n_secondaries) {
 		YS_ERR("primary not ready, or runs %u secondaries (we are %u)",
 		       s->shm->n_secondaries, s->id);
@@ -306,12 +315,12 @@ static int register_with_primary(struct ys_secondary *s)
 		close(fd);
 		return rc;
 	}
-	evutil_make_socket_nonblocking(fd);
 	s->ctl = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->ctl == NULL) {
 		close(fd);
 		return -ENOMEM;
 	}
+	s->registered = 1;
 	bufferevent_setcb(s->ctl, ctl_read_cb, NULL, ctl_event_cb, s);
 	bufferevent_enable(s->ctl, EV_READ);
 	return 0;
@@ -397,7 +406,8 @@ static int parse_args(struct ys_secondary *s, int argc, char **argv,
 			break;
 		case 'i':
 			id = strtol(optarg, &end, 10);
-			if (*end != '\0' || end == optarg || id < 0)
+			if (*end != '\0' || end == optarg || id < 0 ||
+			    id >= YS_MAX_SECONDARIES)
 				id = -2;
 			break;
 		case 'w':
@@ -471,8 +481,12 @@ int main(int argc, char **argv)
 		YS_INFO("secondary %u stopping", s->id);
 	}
 	tx_flush(s);
-	/* Mbufs parked in our lcore's pool cache go back to the pool. */
-	if (s->pool != NULL)
+	/*
+	 * Mbufs parked in our lcore's pool cache go back to the pool. Only
+	 * once registered: a refused duplicate shares the live secondary's
+	 * lcore id, and flushing would corrupt that process's cache.
+	 */
+	if (s->registered)
 		rte_mempool_cache_flush(
 		        rte_mempool_default_cache(s->pool, rte_lcore_id()),
 		        s->pool);
