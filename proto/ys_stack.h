@@ -27,8 +27,9 @@
 #define YS_STACK_MAX_ADDRS  8 /* per interface */
 
 /* Flags for ys_stack_input(), set by whoever dispatched the frame. */
-#define YS_RX_F_ARP_RESPONDER (1u << 0) /* this instance answers ARP requests  \
-	                                 */
+#define YS_RX_F_ARP_RESPONDER                                                  \
+	(1u << 0) /* this instance answers ARP requests                        \
+	           */
 
 struct ys_stack_iface {
 	uint16_t port_id; /* DPDK port the interface sits on */
