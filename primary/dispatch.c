@@ -261,6 +261,7 @@ static void tx_burst_by_port(struct ys_primary *p, struct rte_mbuf **pkts,
 		int idx = port_index(p, pid);
 		unsigned j = i + 1, sent;
 		struct ys_port_stats *stats;
+		uint64_t bytes;
 
 		while (j < n && pkts[j]->port == pid)
 			j++;
@@ -273,14 +274,20 @@ static void tx_burst_by_port(struct ys_primary *p, struct rte_mbuf **pkts,
 			continue;
 		}
 		stats = &p->shm->port_stats[idx];
+		/*
+		 * Lengths are read before the burst: the PMD owns (and may
+		 * already have freed) every mbuf it took.
+		 */
+		bytes = 0;
 		for (unsigned k = i; k < j; k++)
-			stats->tx_bytes += rte_pktmbuf_pkt_len(pkts[k]);
+			bytes += rte_pktmbuf_pkt_len(pkts[k]);
 		sent = rte_eth_tx_burst(pid, 0, pkts + i, (uint16_t)(j - i));
-		stats->tx_packets += sent;
 		for (unsigned k = i + sent; k < j; k++) {
-			stats->tx_bytes -= rte_pktmbuf_pkt_len(pkts[k]);
+			bytes -= rte_pktmbuf_pkt_len(pkts[k]);
 			drop(stats, pkts[k], YS_PORT_DROP_tx_failed);
 		}
+		stats->tx_packets += sent;
+		stats->tx_bytes += bytes;
 		i = j;
 	}
 }
