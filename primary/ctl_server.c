@@ -36,6 +36,7 @@
 #define CTL_CLOSE_TIMEOUT_SEC 10  /* to flush the last reply */
 #define CTL_LINES_PER_READ    8   /* then let the datapath run */
 #define CTL_OUTPUT_CAP        (256 * 1024) /* unread replies per client */
+#define CTL_BACKLOG           512 /* kernel caps it at net.core.somaxconn */
 
 struct ctl_client {
 	struct ys_ctl_server *srv;
@@ -575,7 +576,7 @@ struct ys_ctl_server *ys_ctl_server_start(struct ys_primary *p)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	srv->listener = evconnlistener_new_bind(
 	        p->base, accept_cb, srv,
-	        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64,
+	        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, CTL_BACKLOG,
 	        (struct sockaddr *)&sa, sizeof(sa));
 	if (srv->listener == NULL) {
 		YS_ERR("cannot listen on control socket %s: %s", path,

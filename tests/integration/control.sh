@@ -19,15 +19,26 @@ tb_start_primary
 tb_start_secondary 0
 
 timeout 120 python3 - "$TB_SOCK" <<'PY'
-import json, socket, sys
+import json, socket, sys, time
 
 path = sys.argv[1]
 
 def connect():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(20)
-    s.connect(path)
-    return s, s.makefile("rb")
+    # A full listen backlog makes a unix-socket connect() fail with EAGAIN
+    # (Python's timeout mode is non-blocking underneath); like ysctl, retry
+    # until a deadline instead of failing while the primary catches up.
+    deadline = time.monotonic() + 20
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(20)
+        try:
+            s.connect(path)
+            return s, s.makefile("rb")
+        except BlockingIOError:
+            s.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 def call(raw):
     s, f = connect()
