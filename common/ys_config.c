@@ -52,7 +52,10 @@ enum cfg_type {
 	CFG_STRING, /* JSON string copied into a char[] */
 	CFG_OBJECT, /* JSON object filled by `sub` */
 	CFG_ARRAY,  /* JSON array of objects, each filled by `sub` */
-	CFG_CUSTOM, /* anything else: `parse` does it all */
+	CFG_BOOL,   /* JSON true/false stored in a bool */
+	CFG_ENUM, /* JSON string, one of `names`, stored as its uint32 index */
+	CFG_PERCENT, /* JSON number 0..100 stored in a double */
+	CFG_CUSTOM,  /* anything else: `parse` does it all */
 };
 
 #define CFG_REQUIRED (1u << 0) /* absent: error, not default */
@@ -91,6 +94,7 @@ struct cfg_key {
 	cfg_parse_fn parse;  /* CFG_CUSTOM only */
 	const struct cfg_table *sub; /* CFG_OBJECT, CFG_ARRAY */
 	size_t count_offset;         /* CFG_ARRAY: uint32_t entry count */
+	const char *const *names;    /* CFG_ENUM: NULL-terminated */
 };
 
 /*
@@ -113,6 +117,20 @@ struct cfg_key {
 	{                                                                      \
 		.key = name, .type = CFG_CUSTOM, .flags = fl, FIELD(st, m),    \
 		.min = lo, .max = hi, .def_str = def, .parse = fn              \
+	}
+#define BOOL_KEY(st, name, m, def)                                             \
+	{                                                                      \
+		.key = name, .type = CFG_BOOL, FIELD(st, m), .def_int = def    \
+	}
+#define ENUM_KEY(st, name, m, list, def)                                       \
+	{                                                                      \
+		.key = name, .type = CFG_ENUM, FIELD(st, m), .names = list,    \
+		.def_int = def                                                 \
+	}
+#define PERCENT_KEY(st, name, m)                                               \
+	{                                                                      \
+		.key = name, .type = CFG_PERCENT, FIELD(st, m), .min = 0,      \
+		.max = 100                                                     \
 	}
 #define OBJECT_KEY(st, name, m, fl, table)                                     \
 	{                                                                      \
@@ -240,6 +258,63 @@ static int parse_int(struct cfg_ctx *ctx, const struct cfg_key *k, json_t *val,
 	return 0;
 }
 
+static int parse_bool(struct cfg_ctx *ctx, const struct cfg_key *k, json_t *val,
+                      void *base)
+{
+	bool v = k->def_int != 0;
+
+	if (val) {
+		if (!json_is_boolean(val))
+			return cfg_fail(ctx, "must be true or false");
+		v = json_is_true(val);
+	}
+	*(bool *)((char *)base + k->offset) = v;
+	return 0;
+}
+
+static int parse_enum(struct cfg_ctx *ctx, const struct cfg_key *k, json_t *val,
+                      void *base)
+{
+	uint32_t v = (uint32_t)k->def_int;
+	char allowed[CFG_PATH_LEN] = "";
+	size_t used = 0;
+
+	if (val) {
+		const char *s =
+		        json_is_string(val) ? json_string_value(val) : NULL;
+
+		for (v = 0; k->names[v] != NULL; v++)
+			if (s != NULL && strcmp(s, k->names[v]) == 0)
+				break;
+		if (k->names[v] == NULL) {
+			for (size_t i = 0; k->names[i] != NULL; i++)
+				used += (size_t)snprintf(
+				        allowed + used, sizeof(allowed) - used,
+				        "%s\"%s\"", i ? ", " : "", k->names[i]);
+			return cfg_fail(ctx, "must be one of %s", allowed);
+		}
+	}
+	*(uint32_t *)((char *)base + k->offset) = v;
+	return 0;
+}
+
+static int parse_percent(struct cfg_ctx *ctx, const struct cfg_key *k,
+                         json_t *val, void *base)
+{
+	double v = 0;
+
+	if (val) {
+		if (!json_is_number(val))
+			return cfg_fail(ctx, "must be a number (a percentage)");
+		v = json_number_value(val);
+	}
+	if (!(v >= (double)k->min && v <= (double)k->max))
+		return cfg_fail(ctx, "must be between %lld and %lld", k->min,
+		                k->max);
+	*(double *)((char *)base + k->offset) = v;
+	return 0;
+}
+
 static const char ident_rule[] =
         "must contain only letters, digits, '_' and '-'";
 
@@ -324,10 +399,10 @@ static int parse_array(struct cfg_ctx *ctx, const struct cfg_key *k,
 }
 
 static const cfg_parse_fn generic_parse[] = {
-        [CFG_INT] = parse_int,
-        [CFG_STRING] = parse_string,
-        [CFG_OBJECT] = parse_object,
-        [CFG_ARRAY] = parse_array,
+        [CFG_INT] = parse_int,         [CFG_STRING] = parse_string,
+        [CFG_OBJECT] = parse_object,   [CFG_ARRAY] = parse_array,
+        [CFG_BOOL] = parse_bool,       [CFG_ENUM] = parse_enum,
+        [CFG_PERCENT] = parse_percent,
 };
 
 /* ---- the walker ---- */
@@ -428,11 +503,23 @@ static const struct cfg_key eal_keys[] = {
                 YS_CFG_NAME_LEN - 1, "ys"),
         INT_KEY(EAL, "memory_mb", memory_mb, 0, 64, 65536, 512),
         INT_KEY(EAL, "cpu", primary_cpu, CFG_CPU, 0, CFG_MAX_CPU, 0),
-        INT_KEY(EAL, "mbufs", mbufs, 0, 1023, 1048575, 16383),
+        INT_KEY(EAL, "mbufs", mbufs, 0, 0, 1048575, 0),
         CUSTOM_KEY(EAL, "args", args, 0, 0, YS_CFG_MAX_EAL_ARGS, NULL,
                    parse_eal_args),
 };
-static const struct cfg_table eal_table = TABLE(eal_keys, EAL, NULL);
+/* 0 sizes the pool from the config; a count given must be usable. */
+static int eal_finish(struct cfg_ctx *ctx, void *base)
+{
+	const struct ys_cfg_eal *eal = base;
+
+	if (eal->mbufs == 0 || eal->mbufs >= YS_CFG_MIN_MBUFS)
+		return 0;
+	path_push_key(ctx, "mbufs");
+	return cfg_fail(ctx, "must be 0 (sized automatically) or at least %u",
+	                YS_CFG_MIN_MBUFS);
+}
+
+static const struct cfg_table eal_table = TABLE(eal_keys, EAL, eal_finish);
 #undef EAL
 
 /* ---- ports ---- */
@@ -502,6 +589,44 @@ static int parse_device(struct cfg_ctx *ctx, const struct cfg_key *k,
 	return 0;
 }
 
+static const char *const tx_mode_names[] = {
+        [YS_TX_MODE_AUTO] = "auto",
+        [YS_TX_MODE_RING] = "ring",
+        [YS_TX_MODE_QUEUE] = "queue",
+        NULL,
+};
+
+#define DIR struct ys_cfg_impair_dir
+static const struct cfg_key impair_dir_keys[] = {
+        PERCENT_KEY(DIR, "drop", drop),
+        PERCENT_KEY(DIR, "duplicate", duplicate),
+        PERCENT_KEY(DIR, "reorder", reorder),
+        PERCENT_KEY(DIR, "corrupt", corrupt),
+        INT_KEY(DIR, "delay_us", delay_us, 0, 0, YS_CFG_MAX_DELAY_US, 0),
+};
+static const struct cfg_table impair_dir_table =
+        TABLE(impair_dir_keys, DIR, NULL);
+#undef DIR
+
+#define IMPAIR struct ys_cfg_impair
+static const struct cfg_key impair_keys[] = {
+        INT_KEY(IMPAIR, "seed", seed, 0, 0, UINT32_MAX, 1),
+        OBJECT_KEY(IMPAIR, "rx", rx, 0, impair_dir_table),
+        OBJECT_KEY(IMPAIR, "tx", tx, 0, impair_dir_table),
+};
+static const struct cfg_table impair_table = TABLE(impair_keys, IMPAIR, NULL);
+#undef IMPAIR
+
+/* An impair object that is present turns the stage on, even if all 0. */
+static int parse_impair(struct cfg_ctx *ctx, const struct cfg_key *k,
+                        json_t *val, void *base)
+{
+	int rc = parse_object(ctx, k, val, base);
+
+	((struct ys_cfg_port *)base)->impair.enabled = rc == 0 && val != NULL;
+	return rc;
+}
+
 #define PORT struct ys_cfg_port
 static const struct cfg_key port_keys[] = {
         CUSTOM_KEY(PORT, "name", name, CFG_REQUIRED | CFG_IDENT, 1,
@@ -510,6 +635,14 @@ static const struct cfg_key port_keys[] = {
                    NULL, parse_device),
         INT_KEY(PORT, "rx_desc", rx_desc, CFG_POW2, 64, 16384, 1024),
         INT_KEY(PORT, "tx_desc", tx_desc, CFG_POW2, 64, 16384, 1024),
+        INT_KEY(PORT, "mtu", mtu, 0, YS_CFG_MIN_MTU, YS_CFG_MAX_MTU, 1500),
+        BOOL_KEY(PORT, "promiscuous", promiscuous, 1),
+        ENUM_KEY(PORT, "tx_mode", tx_mode, tx_mode_names, YS_TX_MODE_AUTO),
+        {.key = "impair",
+         .type = CFG_OBJECT,
+         FIELD(PORT, impair),
+         .sub = &impair_table,
+         .parse = parse_impair},
 };
 static const struct cfg_table port_table = TABLE(port_keys, PORT, NULL);
 #undef PORT
@@ -610,6 +743,12 @@ static int secondaries_finish(struct cfg_ctx *ctx, void *base)
 	return cfg_fail(ctx, "must be at least count (%u)", sec->count);
 }
 
+static const char *const failover_names[] = {
+        [YS_FAILOVER_DROP] = "drop",
+        [YS_FAILOVER_REBALANCE] = "rebalance",
+        NULL,
+};
+
 #define SEC struct ys_cfg_secondaries
 static const struct cfg_key secondaries_keys[] = {
         INT_KEY(SEC, "count", count, CFG_REQUIRED, 1, YS_CFG_MAX_SECONDARIES,
@@ -619,6 +758,7 @@ static const struct cfg_key secondaries_keys[] = {
         INT_KEY(SEC, "reta_size", reta_size, CFG_POW2, 64, 512, 128),
         CUSTOM_KEY(SEC, "rss_key", rss_key, 0, 0, 0, ms_rss_key_hex,
                    parse_rss_key),
+        ENUM_KEY(SEC, "failover", failover, failover_names, YS_FAILOVER_DROP),
 };
 static const struct cfg_table secondaries_table =
         TABLE(secondaries_keys, SEC, secondaries_finish);
@@ -786,6 +926,19 @@ static const struct cfg_table control_table =
         TABLE(control_keys, CONTROL, NULL);
 #undef CONTROL
 
+/* ---- reassembly ---- */
+
+#define REASM struct ys_cfg_reassembly
+static const struct cfg_key reassembly_keys[] = {
+        INT_KEY(REASM, "max_flows", max_flows, 0, 16, 1048576, 4096),
+        INT_KEY(REASM, "max_fragments", max_fragments, 0, 2,
+                YS_CFG_MAX_FRAGMENTS, YS_CFG_MAX_FRAGMENTS),
+        INT_KEY(REASM, "timeout_ms", timeout_ms, 0, 100, 60000, 5000),
+};
+static const struct cfg_table reassembly_table =
+        TABLE(reassembly_keys, REASM, NULL);
+#undef REASM
+
 /* ---- the file ---- */
 
 /* Order matters: interfaces name ports, so ports come first. */
@@ -798,6 +951,7 @@ static const struct cfg_key root_keys[] = {
                    secondaries_table),
         ARRAY_KEY(ROOT, "interfaces", interfaces, n_interfaces, CFG_REQUIRED, 1,
                   YS_CFG_MAX_INTERFACES, interface_table),
+        OBJECT_KEY(ROOT, "reassembly", reassembly, 0, reassembly_table),
         OBJECT_KEY(ROOT, "control", control, 0, control_table),
 };
 static const struct cfg_table root_table = TABLE(root_keys, ROOT, NULL);

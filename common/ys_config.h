@@ -24,15 +24,43 @@
 #define YS_CFG_NAME_LEN        32
 #define YS_RSS_KEY_LEN         40 /* bytes; enough for IPv6 with ports */
 #define YS_CFG_ERR_LEN         512
+#define YS_CFG_MIN_MBUFS       1023
+#define YS_CFG_MIN_MTU         576 /* RFC 791: every host takes 576 */
+#define YS_CFG_MAX_MTU         9600
+#define YS_CFG_MAX_DELAY_US    1000000
+#define YS_CFG_MAX_FRAGMENTS   8 /* Debian's rte_ip_frag limit */
 
 struct ys_cfg_eal {
 	char file_prefix[YS_CFG_NAME_LEN]; /* default "ys" */
 	uint32_t memory_mb;   /* hugepage memory limit, default 512 */
 	uint32_t primary_cpu; /* CPU the primary is pinned to, default 0 */
-	uint32_t mbufs;       /* mbufs in the shared pool, default 16383 */
+	uint32_t mbufs;       /* mbufs in the shared pool; 0 (default): auto */
 	uint32_t n_args;
 	char args[YS_CFG_MAX_EAL_ARGS]
 	         [YS_CFG_STR_LEN]; /* extra EAL arguments */
+};
+
+/* How secondaries transmit on a port (ports[].tx_mode). */
+enum ys_tx_mode {
+	YS_TX_MODE_AUTO = 0, /* own queue where the PMD allows it, else ring */
+	YS_TX_MODE_RING,     /* always through the primary */
+	YS_TX_MODE_QUEUE,    /* own queue, or refuse to start */
+};
+
+/* One direction of the seeded impairment stage; percentages 0..100. */
+struct ys_cfg_impair_dir {
+	double drop;
+	double duplicate;
+	double reorder;
+	double corrupt;
+	uint32_t delay_us;
+};
+
+struct ys_cfg_impair {
+	bool enabled; /* the "impair" object is present */
+	uint32_t seed;
+	struct ys_cfg_impair_dir rx; /* frames from the wire */
+	struct ys_cfg_impair_dir tx; /* frames to the wire */
 };
 
 struct ys_cfg_port {
@@ -42,6 +70,16 @@ struct ys_cfg_port {
 	bool is_pci;                 /* device is a PCI address (derived) */
 	uint16_t rx_desc;            /* default 1024 */
 	uint16_t tx_desc;            /* default 1024 */
+	uint16_t mtu;                /* IP MTU, default 1500 */
+	bool promiscuous;            /* default true */
+	uint32_t tx_mode;            /* enum ys_tx_mode */
+	struct ys_cfg_impair impair;
+};
+
+/* What happens to a dead secondary's RETA entries. */
+enum ys_failover {
+	YS_FAILOVER_DROP = 0,  /* its flows are dropped (counted) */
+	YS_FAILOVER_REBALANCE, /* lent to live secondaries until it rejoins */
 };
 
 struct ys_cfg_secondaries {
@@ -51,6 +89,14 @@ struct ys_cfg_secondaries {
 	uint32_t ring_size; /* rx/tx ring entries, power of 2 */
 	uint32_t reta_size; /* RETA entries, power of 2 */
 	uint8_t rss_key[YS_RSS_KEY_LEN]; /* default: the Microsoft RSS key */
+	uint32_t failover;               /* enum ys_failover */
+};
+
+/* IPv4/IPv6 reassembly in the primary. */
+struct ys_cfg_reassembly {
+	uint32_t max_flows;     /* datagrams being reassembled at once */
+	uint32_t max_fragments; /* per datagram */
+	uint32_t timeout_ms;    /* from the first fragment */
 };
 
 /* An IPv4 address with its prefix length, in network byte order. */
@@ -78,6 +124,7 @@ struct ys_config {
 	struct ys_cfg_secondaries secondaries;
 	uint32_t n_interfaces;
 	struct ys_cfg_interface interfaces[YS_CFG_MAX_INTERFACES];
+	struct ys_cfg_reassembly reassembly;
 	struct ys_cfg_control control;
 };
 

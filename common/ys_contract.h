@@ -15,30 +15,25 @@
 #include <rte_common.h>
 #include <rte_ether.h>
 
+#include "ys_mbuf.h" /* struct ys_mbuf_meta, YS_MBUF_META_DYNFIELD */
 #include "ys_stats.h"
 
 #define YS_CONTRACT_MAGIC   0x79737461636b3031ULL /* "ystack01" */
-#define YS_CONTRACT_VERSION 1u
+#define YS_CONTRACT_VERSION 2u
 
-/* Names of shared DPDK objects (memzone, mempool, rings, mbuf dynfield). */
-#define YS_SHARED_MZ_NAME     "ys_shared"
-#define YS_MBUF_POOL_NAME     "ys_mbuf_pool"
-#define YS_RX_RING_FMT        "ys_rx_%u" /* primary -> secondary K */
-#define YS_TX_RING_FMT        "ys_tx_%u" /* secondary K -> primary */
-#define YS_MBUF_META_DYNFIELD "ys_mbuf_meta"
+/*
+ * Names of shared DPDK objects (memzone, mempool, rings); the mbuf
+ * dynamic field is YS_MBUF_META_DYNFIELD in ys_mbuf.h.
+ */
+#define YS_SHARED_MZ_NAME "ys_shared"
+#define YS_MBUF_POOL_NAME "ys_mbuf_pool"
+#define YS_RX_RING_FMT    "ys_rx_%u" /* primary -> secondary K */
+#define YS_TX_RING_FMT    "ys_tx_%u" /* secondary K -> primary */
 
 #define YS_MAX_SECONDARIES 32
 #define YS_MAX_PORTS       8
 #define YS_PORT_NAME_LEN   32
 #define YS_RETA_MAX        512
-
-/*
- * Per-mbuf metadata the dispatcher sets on every mbuf it hands to a
- * secondary (a DPDK dynamic field, looked up by name in the secondary).
- */
-struct ys_mbuf_meta {
-	uint32_t flags; /* YS_MBUF_F_* */
-};
 
 /*
  * ARP frames are copied to every secondary so that all of them learn, but

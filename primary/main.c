@@ -86,8 +86,8 @@ static int create_pool_and_rings(struct ys_primary *p)
 	char name[RTE_RING_NAMESIZE];
 
 	p->pool = rte_pktmbuf_pool_create(
-	        YS_MBUF_POOL_NAME, p->cfg.eal.mbufs, MBUF_CACHE_SIZE, 0,
-	        RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	        YS_MBUF_POOL_NAME, p->cfg.eal.mbufs ? p->cfg.eal.mbufs : 16383,
+	        MBUF_CACHE_SIZE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (p->pool == NULL) {
 		YS_ERR("cannot create mbuf pool of %u mbufs: %s (raise "
 		       "eal.memory_mb or lower eal.mbufs)",

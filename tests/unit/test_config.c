@@ -163,7 +163,7 @@ static void test_minimal_defaults(void **state)
 	assert_string_equal(cfg.eal.file_prefix, "ys");
 	assert_int_equal(cfg.eal.memory_mb, 512);
 	assert_int_equal(cfg.eal.primary_cpu, 0);
-	assert_int_equal(cfg.eal.mbufs, 16383);
+	assert_int_equal(cfg.eal.mbufs, 0);
 	assert_int_equal(cfg.eal.n_args, 0);
 
 	assert_int_equal(cfg.n_ports, 1);
@@ -173,6 +173,13 @@ static void test_minimal_defaults(void **state)
 	assert_false(cfg.ports[0].is_pci);
 	assert_int_equal(cfg.ports[0].rx_desc, 1024);
 	assert_int_equal(cfg.ports[0].tx_desc, 1024);
+	assert_int_equal(cfg.ports[0].mtu, 1500);
+	assert_true(cfg.ports[0].promiscuous);
+	assert_int_equal(cfg.ports[0].tx_mode, YS_TX_MODE_AUTO);
+	assert_false(cfg.ports[0].impair.enabled);
+	assert_int_equal(cfg.reassembly.max_flows, 4096);
+	assert_int_equal(cfg.reassembly.max_fragments, YS_CFG_MAX_FRAGMENTS);
+	assert_int_equal(cfg.reassembly.timeout_ms, 5000);
 
 	assert_int_equal(sec->count, 2);
 	assert_false(sec->cpus_given);
@@ -181,6 +188,7 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(sec->ring_size, 4096);
 	assert_int_equal(sec->reta_size, 128);
 	assert_memory_equal(sec->rss_key, ms_rss_key, YS_RSS_KEY_LEN);
+	assert_int_equal(sec->failover, YS_FAILOVER_DROP);
 
 	assert_int_equal(cfg.n_interfaces, 1);
 	assert_int_equal(cfg.interfaces[0].port, 0);
@@ -209,7 +217,7 @@ static void test_optional_sections_absent(void **state)
 	assert_string_equal(cfg.path, "<string>");
 	assert_string_equal(cfg.eal.file_prefix, "ys");
 	assert_int_equal(cfg.eal.memory_mb, 512);
-	assert_int_equal(cfg.eal.mbufs, 16383);
+	assert_int_equal(cfg.eal.mbufs, 0);
 	assert_int_equal(cfg.interfaces[0].gateway, 0);
 	assert_string_equal(cfg.control.socket, "/run/yastack/ys.sock");
 }
@@ -223,8 +231,13 @@ static const char full[] =
         "              \"rx_desc\": 4096, \"tx_desc\": 512},"
         "             {\"name\": \"lan\", \"device\": \"3b:00.1\"},"
         "             {\"name\": \"tap\", \"device\": \"net_tap0,iface=ys0\","
-        "              \"rx_desc\": 64, \"tx_desc\": 16384}],"
+        "              \"rx_desc\": 64, \"tx_desc\": 16384, \"mtu\": 9000,"
+        "              \"promiscuous\": false, \"tx_mode\": \"queue\","
+        "              \"impair\": {\"seed\": 42, \"rx\": {\"drop\": 5,"
+        "                \"duplicate\": 1, \"reorder\": 2.5, \"corrupt\": 0.1,"
+        "                \"delay_us\": 200}, \"tx\": {\"drop\": 100}}}],"
         " \"secondaries\": {\"count\": 3, \"cpus\": [4, 5, 7],"
+        "                   \"failover\": \"rebalance\","
         "                   \"ring_size\": 256, \"reta_size\": 512,"
         "                   \"rss_key\": \"000102030405060708090A0B0C0D0E0F"
         "101112131415161718191a1b1c1d1e1f2021222324252627\"},"
@@ -232,6 +245,8 @@ static const char full[] =
         "                   \"10.2.0.1/24\"], \"gateway\": \"10.2.0.254\"},"
         "                  {\"port\": \"wan\", \"address\": "
         "[\"192.0.2.10/32\"]}],"
+        " \"reassembly\": {\"max_flows\": 16, \"max_fragments\": 2,"
+        "                  \"timeout_ms\": 100},"
         " \"control\": {\"socket\": \"/tmp/ys-test.sock\"}}";
 
 static void test_full(void **state)
@@ -263,6 +278,23 @@ static void test_full(void **state)
 	assert_string_equal(cfg.ports[2].name, "tap");
 	assert_int_equal(cfg.ports[2].rx_desc, 64);
 	assert_int_equal(cfg.ports[2].tx_desc, 16384);
+	assert_int_equal(cfg.ports[2].mtu, 9000);
+	assert_false(cfg.ports[2].promiscuous);
+	assert_int_equal(cfg.ports[2].tx_mode, YS_TX_MODE_QUEUE);
+	assert_true(cfg.ports[2].impair.enabled);
+	assert_int_equal(cfg.ports[2].impair.seed, 42);
+	assert_true(cfg.ports[2].impair.rx.drop == 5.0);
+	assert_true(cfg.ports[2].impair.rx.duplicate == 1.0);
+	assert_true(cfg.ports[2].impair.rx.reorder == 2.5);
+	assert_true(cfg.ports[2].impair.rx.corrupt == 0.1);
+	assert_int_equal(cfg.ports[2].impair.rx.delay_us, 200);
+	assert_true(cfg.ports[2].impair.tx.drop == 100.0);
+	assert_true(cfg.ports[2].impair.tx.duplicate == 0.0);
+	assert_false(cfg.ports[1].impair.enabled);
+	assert_int_equal(cfg.secondaries.failover, YS_FAILOVER_REBALANCE);
+	assert_int_equal(cfg.reassembly.max_flows, 16);
+	assert_int_equal(cfg.reassembly.max_fragments, 2);
+	assert_int_equal(cfg.reassembly.timeout_ms, 100);
 
 	assert_int_equal(cfg.secondaries.count, 3);
 	assert_true(cfg.secondaries.cpus_given);
@@ -389,8 +421,12 @@ static const struct bad_case bad_cases[] = {
         {"eal.cpu", "4", "eal.cpu: must be less than the number of CPUs (4)"},
         {"eal.cpu", "-1", "eal.cpu: must be between 0 and 1023"},
         {"eal.cpu", "true", "eal.cpu: must be an integer"},
-        {"eal.mbufs", "1022", "eal.mbufs: must be between 1023 and 1048575"},
-        {"eal.mbufs", "1048576", "eal.mbufs: must be between 1023 and 1048575"},
+        {"eal.mbufs", "1022",
+         "eal.mbufs: must be 0 (sized automatically) or at least 1023"},
+        {"eal.mbufs", "1",
+         "eal.mbufs: must be 0 (sized automatically) or at "
+         "least 1023"},
+        {"eal.mbufs", "1048576", "eal.mbufs: must be between 0 and 1048575"},
         {"eal.args", "\"-v\"", "eal.args: must be an array"},
         {"eal.args", "[\"-v\", 1]", "eal.args[1]: must be a string"},
         {"eal.args", "[\"\"]", "eal.args[0]: must not be empty"},
@@ -431,7 +467,27 @@ static const struct bad_case bad_cases[] = {
         {"ports[0].tx_desc", "32768",
          "ports[0].tx_desc: must be between 64 and 16384"},
         {"ports[0].tx_desc", "1024.5", "ports[0].tx_desc: must be an integer"},
-        {"ports[0].mtu", "1500", "ports[0].mtu: unknown key"},
+        {"ports[0].mtu", "575", "ports[0].mtu: must be between 576 and 9600"},
+        {"ports[0].mtu", "9601", "ports[0].mtu: must be between 576 and 9600"},
+        {"ports[0].promiscuous", "1",
+         "ports[0].promiscuous: must be true or false"},
+        {"ports[0].tx_mode", "\"queues\"",
+         "ports[0].tx_mode: must be one of \"auto\", \"ring\", \"queue\""},
+        {"ports[0].tx_mode", "2",
+         "ports[0].tx_mode: must be one of \"auto\", \"ring\", \"queue\""},
+        {"ports[0].impair", "[]", "ports[0].impair: must be an object"},
+        {"ports[0].impair", "{\"seed\": -1}",
+         "ports[0].impair.seed: must be between 0 and 4294967295"},
+        {"ports[0].impair", "{\"rx\": {\"drop\": 100.5}}",
+         "ports[0].impair.rx.drop: must be between 0 and 100"},
+        {"ports[0].impair", "{\"tx\": {\"corrupt\": -0.1}}",
+         "ports[0].impair.tx.corrupt: must be between 0 and 100"},
+        {"ports[0].impair", "{\"tx\": {\"reorder\": \"5\"}}",
+         "ports[0].impair.tx.reorder: must be a number (a percentage)"},
+        {"ports[0].impair", "{\"rx\": {\"delay_us\": 1000001}}",
+         "ports[0].impair.rx.delay_us: must be between 0 and 1000000"},
+        {"ports[0].impair", "{\"rx\": {\"loss\": 5}}",
+         "ports[0].impair.rx.loss: unknown key"},
         /* secondaries */
         {"secondaries", NULL, "secondaries: required"},
         {"secondaries", "2", "secondaries: must be an object"},
@@ -471,6 +527,16 @@ static const struct bad_case bad_cases[] = {
         {"secondaries.rss_key", "40",
          "secondaries.rss_key: must be a string of 80 hex digits (40 bytes)"},
         {"secondaries.threads", "2", "secondaries.threads: unknown key"},
+        {"secondaries.failover", "\"steal\"",
+         "secondaries.failover: must be one of \"drop\", \"rebalance\""},
+        /* reassembly */
+        {"reassembly", "{\"max_fragments\": 9}",
+         "reassembly.max_fragments: must be between 2 and 8"},
+        {"reassembly", "{\"max_flows\": 15}",
+         "reassembly.max_flows: must be between 16 and 1048576"},
+        {"reassembly", "{\"timeout_ms\": 99}",
+         "reassembly.timeout_ms: must be between 100 and 60000"},
+        {"reassembly", "{\"flows\": 99}", "reassembly.flows: unknown key"},
         /* interfaces */
         {"interfaces", NULL, "interfaces: required"},
         {"interfaces", "[]", "interfaces: must have between 1 and 8 entries"},

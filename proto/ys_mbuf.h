@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Owner tags: which process holds an mbuf of the shared pool.
+ *
+ * Every mbuf the primary hands to secondary K, and every mbuf secondary K
+ * allocates, carries owner K + 1 in a dynamic field. Every path that gives
+ * an mbuf back (freeing it, or putting it on a ring or a PMD queue that
+ * someone else drains) clears the tag first, on every segment. So, once K
+ * is dead, an mbuf still tagged K + 1 is one that K held when it died, and
+ * the primary can free it (ys_pool_reclaim) without ever freeing an mbuf
+ * twice. The invariants that make this sound:
+ *
+ *  - tags are cleared before the mbuf leaves the owner (never after);
+ *  - yastack never shares an mbuf between processes by reference count:
+ *    ARP fan-out and fragmentation copy, nothing makes indirect mbufs;
+ *  - a free mbuf in the pool (or in a mempool cache) has owner 0.
+ *
+ * With `offset` < 0 (a unit test with no dynamic field) tagging is off and
+ * these are plain alloc/free.
+ */
+#ifndef YS_MBUF_H
+#define YS_MBUF_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#define YS_MBUF_META_DYNFIELD "ys_mbuf_meta"
+#define YS_OWNER_NONE         0 /* the primary, a PMD, a ring, or free */
+
+/*
+ * Per-mbuf metadata in a DPDK dynamic field, registered by the primary
+ * and looked up by name in every secondary.
+ */
+struct ys_mbuf_meta {
+	uint32_t flags; /* YS_MBUF_F_* (ys_contract.h), set by the dispatcher */
+	uint16_t owner; /* YS_OWNER_NONE, or secondary K + 1 */
+	uint16_t reserved;
+};
+
+/* Who tags: the dynamic field's offset and this process's owner value. */
+struct ys_mbuf_owner {
+	int offset;     /* of struct ys_mbuf_meta; < 0: tagging off */
+	uint16_t owner; /* this process's tag */
+};
+
+static inline struct ys_mbuf_meta *ys_mbuf_meta(struct rte_mbuf *m, int offset)
+{
+	return RTE_MBUF_DYNFIELD(m, offset, struct ys_mbuf_meta *);
+}
+
+/* Tag every segment of m with `owner`. Borrows m. */
+static inline void ys_mbuf_set_owner(struct rte_mbuf *m, int offset,
+                                     uint16_t owner)
+{
+	if (offset < 0)
+		return;
+	for (; m != NULL; m = m->next)
+		ys_mbuf_meta(m, offset)->owner = owner;
+}
+
+/* Tag every segment of m as ours. Borrows m. */
+static inline void ys_mbuf_claim(const struct ys_mbuf_owner *o,
+                                 struct rte_mbuf *m)
+{
+	ys_mbuf_set_owner(m, o->offset, o->owner);
+}
+
+/*
+ * Clear the tag on every segment of m before it leaves this process's
+ * hands (a ring, a PMD's tx queue, the pool). Borrows m.
+ */
+static inline void ys_mbuf_release(const struct ys_mbuf_owner *o,
+                                   struct rte_mbuf *m)
+{
+	ys_mbuf_set_owner(m, o->offset, YS_OWNER_NONE);
+}
+
+/* Free m (every segment), clearing its tags first. Consumes m. */
+static inline void ys_mbuf_free(const struct ys_mbuf_owner *o,
+                                struct rte_mbuf *m)
+{
+	if (m == NULL)
+		return;
+	ys_mbuf_release(o, m);
+	rte_pktmbuf_free(m);
+}
+
+/* Free n mbufs. Consumes every pkts[i]. */
+static inline void ys_mbuf_free_bulk(const struct ys_mbuf_owner *o,
+                                     struct rte_mbuf **pkts, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		ys_mbuf_release(o, pkts[i]);
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* Allocate one mbuf from `mp`, tagged as ours; NULL when empty. */
+static inline struct rte_mbuf *ys_mbuf_alloc(const struct ys_mbuf_owner *o,
+                                             struct rte_mempool *mp)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+	if (m != NULL)
+		ys_mbuf_claim(o, m);
+	return m;
+}
+
+/* A deep copy of m (rte_pktmbuf_copy), tagged as ours; NULL when empty. */
+static inline struct rte_mbuf *ys_mbuf_copy(const struct ys_mbuf_owner *o,
+                                            const struct rte_mbuf *m,
+                                            struct rte_mempool *mp)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
+
+	if (c != NULL)
+		ys_mbuf_claim(o, c);
+	return c;
+}
+
+#endif /* YS_MBUF_H */
