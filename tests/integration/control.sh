@@ -18,10 +18,13 @@ tb_write_config 1
 tb_start_primary
 tb_start_secondary 0
 
-timeout 120 python3 - "$TB_SOCK" <<'PY'
+contract=$(sed -n 's/^#define YS_CONTRACT_VERSION \([0-9]*\)u$/\1/p' \
+	"$HERE/../../common/ys_contract.h")
+timeout 120 python3 - "$TB_SOCK" "$contract" <<'PY'
 import json, socket, sys, time
 
 path = sys.argv[1]
+contract = int(sys.argv[2])
 
 def connect():
     # A full listen backlog makes a unix-socket connect() fail with EAGAIN
@@ -63,10 +66,10 @@ r = expect_error(b'{"id": 4, "cmd": "status", "args": 1}\n', "bad_request",
 expect_error(b'{"id": 5, "cmd": "secondary.register", "args": {"id": 0}}\n',
              "invalid_argument", "id, pid, lcore and contract must be integers")
 expect_error(b'{"id": 6, "cmd": "secondary.register", "args": {"id": 0, '
-             b'"pid": 1, "lcore": 5, "contract": 1}}\n', "invalid_argument",
+             b'"pid": 1, "lcore": 5, "contract": %d}}\n' % contract, "invalid_argument",
              "secondary 0 must run on lcore 1, not 5 (mempool caches are per lcore id)")
 expect_error(b'{"id": 7, "cmd": "secondary.register", "args": {"id": 0, '
-             b'"pid": 1, "lcore": 1, "contract": 1}}\n', "invalid_argument",
+             b'"pid": 1, "lcore": 1, "contract": %d}}\n' % contract, "invalid_argument",
              "secondary 0 is already running (pid %d)" %
              call(b'{"id":1,"cmd":"status"}\n')["result"]["secondaries"][0]["pid"])
 
