@@ -15,8 +15,9 @@
  *    ARP fan-out and fragmentation copy, nothing makes indirect mbufs;
  *  - a free mbuf in the pool (or in a mempool cache) has owner 0.
  *
- * With `offset` < 0 (a unit test with no dynamic field) tagging is off and
- * these are plain alloc/free.
+ * A struct ys_mbuf_owner whose owner is YS_OWNER_NONE (the primary, or a
+ * unit test with no dynamic field; also a zero-initialised one) does no
+ * tagging at all: its helpers are plain alloc/free.
  */
 #ifndef YS_MBUF_H
 #define YS_MBUF_H
@@ -41,8 +42,8 @@ struct ys_mbuf_meta {
 
 /* Who tags: the dynamic field's offset and this process's owner value. */
 struct ys_mbuf_owner {
-	int offset;     /* of struct ys_mbuf_meta; < 0: tagging off */
-	uint16_t owner; /* this process's tag */
+	int offset;     /* of struct ys_mbuf_meta; used when owner != NONE */
+	uint16_t owner; /* this process's tag; YS_OWNER_NONE: tagging off */
 };
 
 static inline struct ys_mbuf_meta *ys_mbuf_meta(struct rte_mbuf *m, int offset)
@@ -54,8 +55,6 @@ static inline struct ys_mbuf_meta *ys_mbuf_meta(struct rte_mbuf *m, int offset)
 static inline void ys_mbuf_set_owner(struct rte_mbuf *m, int offset,
                                      uint16_t owner)
 {
-	if (offset < 0)
-		return;
 	for (; m != NULL; m = m->next)
 		ys_mbuf_meta(m, offset)->owner = owner;
 }
@@ -64,7 +63,8 @@ static inline void ys_mbuf_set_owner(struct rte_mbuf *m, int offset,
 static inline void ys_mbuf_claim(const struct ys_mbuf_owner *o,
                                  struct rte_mbuf *m)
 {
-	ys_mbuf_set_owner(m, o->offset, o->owner);
+	if (o->owner != YS_OWNER_NONE)
+		ys_mbuf_set_owner(m, o->offset, o->owner);
 }
 
 /*
@@ -74,7 +74,8 @@ static inline void ys_mbuf_claim(const struct ys_mbuf_owner *o,
 static inline void ys_mbuf_release(const struct ys_mbuf_owner *o,
                                    struct rte_mbuf *m)
 {
-	ys_mbuf_set_owner(m, o->offset, YS_OWNER_NONE);
+	if (o->owner != YS_OWNER_NONE)
+		ys_mbuf_set_owner(m, o->offset, YS_OWNER_NONE);
 }
 
 /* Free m (every segment), clearing its tags first. Consumes m. */
