@@ -930,9 +930,7 @@ static const struct cfg_table control_table =
 
 #define REASM struct ys_cfg_reassembly
 static const struct cfg_key reassembly_keys[] = {
-        INT_KEY(REASM, "max_flows", max_flows, 0, 16, 1048576, 4096),
-        INT_KEY(REASM, "max_fragments", max_fragments, 0, 2,
-                YS_CFG_MAX_FRAGMENTS, YS_CFG_MAX_FRAGMENTS),
+        INT_KEY(REASM, "max_flows", max_flows, 0, 16, 1048576, 1024),
         INT_KEY(REASM, "timeout_ms", timeout_ms, 0, 100, 60000, 5000),
 };
 static const struct cfg_table reassembly_table =

@@ -28,7 +28,6 @@
 #define YS_CFG_MIN_MTU         576 /* RFC 791: every host takes 576 */
 #define YS_CFG_MAX_MTU         9600
 #define YS_CFG_MAX_DELAY_US    1000000
-#define YS_CFG_MAX_FRAGMENTS   8 /* Debian's rte_ip_frag limit */
 
 struct ys_cfg_eal {
 	char file_prefix[YS_CFG_NAME_LEN]; /* default "ys" */
@@ -92,11 +91,13 @@ struct ys_cfg_secondaries {
 	uint32_t failover;               /* enum ys_failover */
 };
 
-/* IPv4/IPv6 reassembly in the primary. */
+/*
+ * IPv4/IPv6 reassembly in the primary. Fragments per datagram are
+ * limited by DPDK's build (RTE_LIBRTE_IP_FRAG_MAX_FRAG, 8 in Debian's).
+ */
 struct ys_cfg_reassembly {
-	uint32_t max_flows;     /* datagrams being reassembled at once */
-	uint32_t max_fragments; /* per datagram */
-	uint32_t timeout_ms;    /* from the first fragment */
+	uint32_t max_flows;  /* datagrams being reassembled at once */
+	uint32_t timeout_ms; /* from the first fragment */
 };
 
 /* An IPv4 address with its prefix length, in network byte order. */

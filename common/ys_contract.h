@@ -36,6 +36,18 @@
 #define YS_RETA_MAX        512
 
 /*
+ * The primary's DPDK lcore id. Mempool caches are indexed by lcore id in
+ * memory every process of the file prefix shares. Secondary K runs on
+ * lcore K+1; DPDK's own tools run on their main lcore, usually 0
+ * (dpdk-proc-info forces -c1; dpdk-dumpcap takes the lowest CPU it may
+ * run on), and the primary allocates from dumpcap's pool (pdump copies)
+ * while dumpcap frees into it. So the primary keeps clear of the low
+ * ids: the highest one, and `--lcores=<id>@<cpu>` still pins it to
+ * eal.cpu. See docs/observability.md.
+ */
+#define YS_PRIMARY_LCORE (RTE_MAX_LCORE - 1)
+
+/*
  * ARP frames are copied to every secondary so that all of them learn, but
  * exactly one copy carries this flag: that secondary answers a request.
  */
@@ -70,6 +82,7 @@ struct ys_secondary_slot {
 	uint32_t lcore_id;
 	uint32_t registrations; /* how many times this id has registered */
 	uint64_t registered_tsc;
+	uint64_t reclaimed_mbufs; /* freed by the primary after its deaths */
 } __rte_cache_aligned;
 
 /*
@@ -98,6 +111,8 @@ struct ys_shared {
 	uint16_t reta[YS_RETA_MAX]; /* hash & (reta_size - 1) -> secondary */
 
 	struct ys_secondary_slot slots[YS_MAX_SECONDARIES];
+	/* Written by the primary only. */
+	struct ys_primary_stats primary_stats;
 	/* Written by the primary's dispatcher, one block per port. */
 	struct ys_port_stats port_stats[YS_MAX_PORTS];
 	/* Written by secondary K only. */

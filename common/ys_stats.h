@@ -23,13 +23,48 @@
 	X(tx_packets, "frames transmitted on the port")                        \
 	X(tx_bytes, "bytes transmitted on the port")                           \
 	X(arp_fanout, "ARP frames copied to every secondary")                  \
-	X(dispatched, "frames enqueued to a secondary's rx ring")
+	X(dispatched, "frames enqueued to a secondary's rx ring")              \
+	X(neighbour_fanout,                                                    \
+	  "IPv6 neighbour discovery copied to every secondary")                \
+	X(icmp_error_steered, "ICMP errors sent to the quoted flow's owner")   \
+	X(nic_hash_used, "frames dispatched by the NIC's own RSS hash")        \
+	X(lent, "frames dispatched to a secondary lending a dead one's entry") \
+	X(reasm_fragments, "IP fragments taken into reassembly")               \
+	X(reasm_datagrams, "datagrams reassembled and dispatched whole")       \
+	X(impair_rx_dropped, "impairment stage: rx frames dropped")            \
+	X(impair_rx_corrupted,                                                 \
+	  "impairment stage: rx frames with a bit flipped")                    \
+	X(impair_rx_duplicated, "impairment stage: rx frames copied")          \
+	X(impair_rx_reordered,                                                 \
+	  "impairment stage: rx frames held behind the next")                  \
+	X(impair_rx_delayed,                                                   \
+	  "impairment stage: rx frames queued for delay_us")                   \
+	X(impair_rx_queue_full,                                                \
+	  "impairment stage: rx frames dropped, delay queue full")             \
+	X(impair_rx_copy_failed,                                               \
+	  "impairment stage: rx copies without an mbuf")                       \
+	X(impair_tx_dropped, "impairment stage: tx frames dropped")            \
+	X(impair_tx_corrupted,                                                 \
+	  "impairment stage: tx frames with a bit flipped")                    \
+	X(impair_tx_duplicated, "impairment stage: tx frames copied")          \
+	X(impair_tx_reordered,                                                 \
+	  "impairment stage: tx frames held behind the next")                  \
+	X(impair_tx_delayed,                                                   \
+	  "impairment stage: tx frames queued for delay_us")                   \
+	X(impair_tx_queue_full,                                                \
+	  "impairment stage: tx frames dropped, delay queue full")             \
+	X(impair_tx_copy_failed, "impairment stage: tx copies without an "     \
+	                         "mbuf")
 
 /* X(name, help): every reason the dispatcher drops a frame. */
 #define YS_PORT_DROPS(X)                                                       \
 	X(runt, "frame shorter than the headers it claims")                    \
-	X(unsupported_ethertype, "neither IPv4 nor ARP")                       \
-	X(ip_malformed, "IPv4 header too short or bad IHL")                    \
+	X(unsupported_ethertype, "neither IPv4, IPv6 nor ARP")                 \
+	X(ip_malformed, "IP header bad: version, IHL or lengths")              \
+	X(ipv6_ext_unsupported,                                                \
+	  "IPv6 extension headers too many or a fragment header not first")    \
+	X(reasm_failed, "fragments dropped: overlap, too many, or table full") \
+	X(reasm_bad_fragment, "fragment headers not in its first segment")     \
 	X(rx_ring_full, "secondary's rx ring full")                            \
 	X(secondary_dead, "flow's secondary is not running")                   \
 	X(arp_copy_failed, "no mbuf to copy an ARP frame")                     \
@@ -48,6 +83,22 @@ struct ys_port_stats {
 	YS_PORT_COUNTERS(YS_X_FIELD)
 #undef YS_X_FIELD
 	uint64_t drops[YS_PORT_DROP_MAX];
+} __rte_cache_aligned;
+
+/* X(name, help): counters of the primary as a whole. */
+#define YS_PRIMARY_COUNTERS(X)                                                 \
+	X(reasm_timeouts, "fragments freed: datagram incomplete at timeout")   \
+	X(secondaries_lost, "secondaries found dead")                          \
+	X(secondaries_reaped, "dead secondaries whose resources were freed")   \
+	X(mbufs_reclaimed,                                                     \
+	  "mbufs a dead secondary held, freed by the primary")                 \
+	X(ring_mbufs_freed, "mbufs left on a dead secondary's rings, freed")   \
+	X(reta_rebuilds, "effective RETA rebuilt after a death or a rejoin")
+
+struct ys_primary_stats {
+#define YS_X_FIELD(name, help) uint64_t name;
+	YS_PRIMARY_COUNTERS(YS_X_FIELD)
+#undef YS_X_FIELD
 } __rte_cache_aligned;
 
 /* X(name, help): per-secondary counters outside the stack. */

@@ -28,6 +28,7 @@
 #include <rte_ethdev.h>
 
 #include "primary.h"
+#include "reasm.h"
 #include "ys_ctl.h"
 #include "ys_log.h"
 
@@ -141,6 +142,16 @@ static json_t *stack_json(const struct ys_stack_stats *st)
 	return o;
 }
 
+/* RETA entries secondary k serves now: its own and any it was lent. */
+static int reta_entries(const struct ys_primary *p, uint32_t k, int lent)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < p->shm->reta_size; i++)
+		n += p->live_reta[i] == k && (p->shm->reta[i] != k) == lent;
+	return n;
+}
+
 static json_t *secondary_json(const struct ys_primary *p, uint32_t k)
 {
 	const struct ys_secondary_slot *slot = &p->shm->slots[k];
@@ -158,8 +169,46 @@ static json_t *secondary_json(const struct ys_primary *p, uint32_t k)
 	json_object_set_new(o, #name, json_integer((json_int_t)st->name));
 	YS_SECONDARY_COUNTERS(YS_X_SET)
 #undef YS_X_SET
+	json_object_set_new(o, "reclaimed_mbufs",
+	                    json_integer((json_int_t)slot->reclaimed_mbufs));
+	json_object_set_new(o, "reta_entries",
+	                    json_integer(reta_entries(p, k, 0)));
+	json_object_set_new(o, "reta_entries_lent",
+	                    json_integer(reta_entries(p, k, 1)));
 	json_object_set_new(o, "stack", stack_json(&st->stack));
 	return o;
+}
+
+/* The shared pool: its size, what is in use now, and the plan behind it. */
+static json_t *mempools_json(const struct ys_primary *p)
+{
+	const struct ys_pool_plan *plan = &p->pool_plan;
+	json_t *consumers = json_object();
+
+#define YS_X_SET(name, help)                                                   \
+	json_object_set_new(consumers, #name, json_integer(plan->name));
+	YS_POOL_CONSUMERS(YS_X_SET)
+#undef YS_X_SET
+	return json_pack("[{s:s, s:i, s:i, s:i, s:o}]", "name", p->pool->name,
+	                 "size", (int)p->pool->size, "in_use",
+	                 (int)rte_mempool_in_use_count(p->pool), "needed",
+	                 (int)plan->needed, "consumers", consumers);
+}
+
+static void primary_counters_add(const struct ys_primary *p, json_t *o)
+{
+	const struct ys_primary_stats *st = &p->shm->primary_stats;
+	static const char *const failover[] = {"drop", "rebalance"};
+
+#define YS_X_SET(name, help)                                                   \
+	json_object_set_new(o, #name, json_integer((json_int_t)st->name));
+	YS_PRIMARY_COUNTERS(YS_X_SET)
+#undef YS_X_SET
+	json_object_set_new(
+	        o, "failover",
+	        json_string(failover[p->cfg.secondaries.failover & 1]));
+	json_object_set_new(o, "reassembly_held",
+	                    json_integer(ys_reasm_held(p->dispatch.reasm)));
 }
 
 static json_t *cmd_status(struct ctl_client *c,
@@ -176,11 +225,13 @@ static json_t *cmd_status(struct ctl_client *c,
 	primary = json_pack(
 	        "{s:i, s:s, s:s, s:i, s:i, s:I, s:s}", "pid", (int)getpid(),
 	        "state", p->stop ? "stopping" : "running", "version",
-	        YS_VERSION, "lcore", 0, "cpu", (int)p->cfg.eal.primary_cpu,
-	        "uptime_s", (json_int_t)uptime, "file_prefix",
-	        p->cfg.eal.file_prefix);
+	        YS_VERSION, "lcore", YS_PRIMARY_LCORE, "cpu",
+	        (int)p->cfg.eal.primary_cpu, "uptime_s", (json_int_t)uptime,
+	        "file_prefix", p->cfg.eal.file_prefix);
+	primary_counters_add(p, primary);
 	return ys_ctl_reply_ok(req->id,
-	                       json_pack("{s:o, s:o, s:o}", "primary", primary,
+	                       json_pack("{s:o, s:o, s:o, s:o}", "primary",
+	                                 primary, "mempools", mempools_json(p),
 	                                 "ports", ports, "secondaries", secs));
 }
 
@@ -198,22 +249,16 @@ static int get_int_arg(const struct ys_ctl_request *req, const char *key,
 }
 
 /*
- * The slot's secondary is gone: mark it dead, and empty and reset its
- * rings, which only the primary touches from now on, so a restart with
- * this id starts from clean rings and no stale frame is sent.
+ * The slot's connection is gone: the secondary is lost (registry.c marks
+ * it dead now, and frees its rings and the mbufs it held once its
+ * process has exited).
  */
 static void slot_release(struct ys_ctl_server *srv, uint32_t k, const char *why)
 {
-	struct ys_shared *shm = srv->p->shm;
-
-	shm->slots[k].state = YS_SEC_DEAD;
-	rte_smp_wmb();
 	if (srv->slot_owner[k] != NULL)
 		srv->slot_owner[k]->secondary_id = -1;
 	srv->slot_owner[k] = NULL;
-	YS_WARN("secondary %u (pid %d) is dead: %s; %u frames in its rings "
-	        "freed",
-	        k, shm->slots[k].pid, why, ys_secondary_rings_reset(srv->p, k));
+	ys_registry_lost(srv->p, k, why);
 }
 
 /*
@@ -272,6 +317,12 @@ static json_t *cmd_register(struct ctl_client *c,
 		        (long long)id, shm->slots[id].pid);
 	if (srv->slot_owner[id] != NULL)
 		slot_release(srv, (uint32_t)id, "its process is gone");
+	if (!ys_registry_reap(srv->p, (uint32_t)id))
+		return ys_ctl_reply_error(
+		        req->id, YS_CTL_E_UNAVAILABLE,
+		        "secondary %lld's previous process (pid %d) is still "
+		        "exiting; retry",
+		        (long long)id, shm->slots[id].pid);
 	slot = &shm->slots[id];
 	/* The kernel's word for who registered, where it has one. */
 	slot->pid = c->peer_pid > 0 ? (int32_t)c->peer_pid : (int32_t)pid;
@@ -287,6 +338,7 @@ static json_t *cmd_register(struct ctl_client *c,
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	rte_smp_wmb();
 	slot->state = YS_SEC_RUNNING;
+	ys_registry_joined(srv->p, (uint32_t)id);
 	YS_INFO("secondary %lld registered (pid %d, lcore %lld)", (long long)id,
 	        slot->pid, (long long)lcore);
 	return ys_ctl_reply_ok(req->id, json_pack("{s:i}", "id", (int)id));

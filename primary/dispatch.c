@@ -1,36 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The dispatcher: every frame the primary receives goes to exactly one
- * secondary's rx ring (IPv4, by the Toeplitz hash of its flow through the
- * RETA), or as copies to every secondary (ARP), or is freed and counted
- * under one drop reason.
+ * secondary's rx ring (by the Toeplitz hash of its flow, classify.c,
+ * through the RETA), or as copies to every secondary (ARP, IPv6 neighbour
+ * discovery), or into reassembly (fragments, reasm.c), or is freed and
+ * counted under one drop reason. Also the transmit side: what secondaries
+ * left on their tx rings goes to the ports.
  */
-#include <rte_arp.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf_dyn.h>
 
+#include "classify.h"
 #include "primary.h"
-
-/* What to do with one frame. */
-enum dispatch_verdict {
-	DISPATCH_TO_SECONDARY, /* *target set */
-	DISPATCH_ARP_FANOUT,   /* *target is the one that answers */
-	DISPATCH_DROP,         /* *reason set */
-};
+#include "reasm.h"
 
 struct staged {
 	uint16_t n;
 	struct rte_mbuf *pkts[YS_BURST];
 };
 
-static inline struct ys_mbuf_meta *mbuf_meta(const struct ys_dispatch *d,
-                                             struct rte_mbuf *m)
-{
-	return RTE_MBUF_DYNFIELD(m, d->meta_offset, struct ys_mbuf_meta *);
-}
-
+/* Frees m, counted under `reason`. Consumes m (untagged: ours). */
 static inline void drop(struct ys_port_stats *stats, struct rte_mbuf *m,
                         enum ys_port_drop_reason reason)
 {
@@ -38,107 +29,16 @@ static inline void drop(struct ys_port_stats *stats, struct rte_mbuf *m,
 	rte_pktmbuf_free(m);
 }
 
-/*
- * The flow hash of an IPv4 datagram: the 4-tuple for unfragmented TCP
- * and UDP, the address pair otherwise (every fragment included, until
- * the primary reassembles). Only reads what the lengths say is in the
- * first segment.
- */
-static enum dispatch_verdict classify_ipv4(const struct ys_dispatch *d,
-                                           struct rte_mbuf *m, uint32_t *hash,
-                                           enum ys_port_drop_reason *reason)
-{
-	const uint32_t l3 = sizeof(struct rte_ether_hdr);
-	const struct rte_ipv4_hdr *ip;
-	uint32_t ihl;
-
-	if (rte_pktmbuf_data_len(m) < l3 + sizeof(*ip)) {
-		*reason = YS_PORT_DROP_runt;
-		return DISPATCH_DROP;
-	}
-	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3);
-	ihl = rte_ipv4_hdr_len(ip);
-	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) ||
-	    rte_pktmbuf_data_len(m) < l3 + ihl) {
-		*reason = YS_PORT_DROP_ip_malformed;
-		return DISPATCH_DROP;
-	}
-	/*
-	 * Fragments go by the address pair until the primary reassembles
-	 * (a later issue): all fragments of one datagram still meet.
-	 */
-	if ((ip->next_proto_id == IPPROTO_TCP ||
-	     ip->next_proto_id == IPPROTO_UDP) &&
-	    (ip->fragment_offset &
-	     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) == 0 &&
-	    rte_pktmbuf_data_len(m) >= l3 + ihl + 4) {
-		const uint16_t *ports =
-		        rte_pktmbuf_mtod_offset(m, const uint16_t *, l3 + ihl);
-
-		*hash = ys_toeplitz_ipv4_l4(d->thash, ip->src_addr,
-		                            ip->dst_addr, ports[0], ports[1]);
-	} else {
-		*hash = ys_toeplitz_ipv4(d->thash, ip->src_addr, ip->dst_addr);
-	}
-	return DISPATCH_TO_SECONDARY;
-}
-
-/*
- * ARP goes to everyone; the one that answers a request is the owner of
- * the address pair (sender, target), so the requester gets one reply.
- */
-static enum dispatch_verdict classify_arp(const struct ys_dispatch *d,
-                                          struct rte_mbuf *m, uint32_t *hash,
-                                          enum ys_port_drop_reason *reason)
-{
-	const struct rte_arp_hdr *arp;
-
-	if (rte_pktmbuf_data_len(m) <
-	    sizeof(struct rte_ether_hdr) + sizeof(*arp)) {
-		*reason = YS_PORT_DROP_runt;
-		return DISPATCH_DROP;
-	}
-	arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *,
-	                              sizeof(struct rte_ether_hdr));
-	*hash = ys_toeplitz_ipv4(d->thash, arp->arp_data.arp_sip,
-	                         arp->arp_data.arp_tip);
-	return DISPATCH_ARP_FANOUT;
-}
-
-static enum dispatch_verdict classify(const struct ys_dispatch *d,
-                                      struct rte_mbuf *m, uint16_t *target,
-                                      enum ys_port_drop_reason *reason)
-{
-	const struct rte_ether_hdr *eth;
-	enum dispatch_verdict v;
-	uint32_t hash = 0;
-
-	if (rte_pktmbuf_data_len(m) < sizeof(*eth)) {
-		*reason = YS_PORT_DROP_runt;
-		return DISPATCH_DROP;
-	}
-	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
-		v = classify_ipv4(d, m, &hash, reason);
-	else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP))
-		v = classify_arp(d, m, &hash, reason);
-	else {
-		*reason = YS_PORT_DROP_unsupported_ethertype;
-		return DISPATCH_DROP;
-	}
-	if (v != DISPATCH_DROP) {
-		m->hash.rss = hash;
-		*target = ys_reta_lookup(d->reta, d->reta_size, hash);
-	}
-	return v;
-}
-
 static inline int secondary_running(const struct ys_dispatch *d, uint16_t k)
 {
 	return d->slots[k].state >= YS_SEC_RUNNING;
 }
 
-/* Consumes m: staged for secondary k, or freed and counted. */
+/*
+ * Consumes m: staged for secondary k, or freed and counted. From here
+ * on m belongs to k, so it carries k's owner tag (ys_mbuf.h) before it
+ * is on k's ring; flush_staged() takes the tag back if the ring is full.
+ */
 static void stage(const struct ys_dispatch *d, struct ys_port_stats *stats,
                   struct staged *st, uint16_t k, struct rte_mbuf *m,
                   uint32_t flags)
@@ -147,22 +47,21 @@ static void stage(const struct ys_dispatch *d, struct ys_port_stats *stats,
 		drop(stats, m, YS_PORT_DROP_secondary_dead);
 		return;
 	}
-	mbuf_meta(d, m)->flags = flags;
+	ys_mbuf_meta(m, d->meta_offset)->flags = flags;
+	ys_mbuf_set_owner(m, d->meta_offset, (uint16_t)(k + 1));
 	st[k].pkts[st[k].n++] = m;
 }
 
 /*
  * Consumes m. Every live secondary gets its own copy (never a shared
- * reference: each owner frees its own), and exactly the one that owns
- * the address pair is told to answer.
+ * reference: each owner frees its own, and owner tags stay per mbuf),
+ * and exactly the one that owns the address pair is told to answer.
  */
-static void fanout_arp(const struct ys_dispatch *d, struct ys_port_stats *stats,
-                       struct staged *st, uint16_t responder,
-                       struct rte_mbuf *m)
+static void fanout(const struct ys_dispatch *d, struct ys_port_stats *stats,
+                   struct staged *st, uint16_t responder, struct rte_mbuf *m)
 {
 	int last = -1;
 
-	stats->arp_fanout++;
 	for (uint16_t k = 0; k < d->n_secondaries; k++)
 		if (secondary_running(d, k))
 			last = k;
@@ -202,40 +101,144 @@ static void flush_staged(const struct ys_dispatch *d,
 		sent = rte_ring_sp_enqueue_burst(
 		        d->rx_rings[k], (void **)st[k].pkts, st[k].n, NULL);
 		stats->dispatched += sent;
-		for (unsigned i = sent; i < st[k].n; i++)
+		for (unsigned i = sent; i < st[k].n; i++) {
+			ys_mbuf_set_owner(st[k].pkts[i], d->meta_offset,
+			                  YS_OWNER_NONE);
 			drop(stats, st[k].pkts[i], YS_PORT_DROP_rx_ring_full);
+		}
 		st[k].n = 0;
 	}
 }
 
-void ys_dispatch_burst(const struct ys_dispatch *d, struct ys_port_stats *stats,
-                       struct rte_mbuf **pkts, uint16_t n)
+/*
+ * The NIC's RSS hash stands in for ours only where it hashed exactly
+ * our tuple: the port was set up with our key and hash types, and the
+ * frame is an unfragmented TCP/UDP datagram without IPv6 extension
+ * headers that we steer by its own ports.
+ */
+static inline bool nic_hash_usable(const struct ys_dispatch_port *port,
+                                   const struct rte_mbuf *m,
+                                   const struct ys_classified *c,
+                                   bool reassembled)
 {
-	/* n <= YS_BURST, and ARP adds at most one copy per secondary. */
+	return port->nic_hash && !reassembled && c->l4_ports &&
+	       (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) &&
+	       (c->key.len == 12 || c->l3_len == sizeof(struct rte_ipv6_hdr));
+}
+
+/* The secondary for a classified flow, counting how it was chosen. */
+static uint16_t flow_target(const struct ys_dispatch *d,
+                            const struct ys_dispatch_port *port,
+                            struct rte_mbuf *m, const struct ys_classified *c,
+                            bool reassembled)
+{
+	uint32_t hash, idx;
+
+	if (nic_hash_usable(port, m, c, reassembled)) {
+		hash = m->hash.rss;
+		port->stats->nic_hash_used++;
+	} else {
+		hash = ys_toeplitz_hash(d->thash, c->key.bytes, c->key.len);
+		m->hash.rss = hash;
+	}
+	port->stats->icmp_error_steered += c->icmp_error;
+	idx = hash & (d->reta_size - 1);
+	port->stats->lent += d->reta[idx] != d->home_reta[idx];
+	return d->reta[idx];
+}
+
+/*
+ * A fragment: reassembled whole, or held (NULL). Consumes m; the
+ * datagram returned is classified again into `c`.
+ */
+static struct rte_mbuf *reassemble(const struct ys_dispatch *d,
+                                   struct ys_port_stats *stats,
+                                   struct rte_mbuf *m, struct ys_classified *c,
+                                   enum ys_class *cls, uint64_t now)
+{
+	m = ys_reasm_add(d->reasm, stats, m, c, now);
+	if (m == NULL)
+		return NULL;
+	*cls = ys_classify(m, c);
+	if (*cls ==
+	    YS_CLASS_FRAGMENT) /* cannot happen: the library said whole */
+		*cls = ys_class_drop(c, YS_PORT_DROP_reasm_failed);
+	return m;
+}
+
+/* Consumes m: staged for one or every secondary, held, or dropped. */
+static void dispatch_one(const struct ys_dispatch *d,
+                         const struct ys_dispatch_port *port, struct staged *st,
+                         struct rte_mbuf *m, uint64_t now)
+{
+	struct ys_classified c;
+	enum ys_class cls = ys_classify(m, &c);
+	bool reassembled = false;
+
+	if (cls == YS_CLASS_FRAGMENT) {
+		m = reassemble(d, port->stats, m, &c, &cls, now);
+		if (m == NULL)
+			return;
+		reassembled = true;
+	}
+	switch (cls) {
+	case YS_CLASS_FLOW:
+		stage(d, port->stats, st,
+		      flow_target(d, port, m, &c, reassembled), m, 0);
+		break;
+	case YS_CLASS_NEIGHBOUR:
+		if (c.key.len == 8)
+			port->stats->arp_fanout++;
+		else
+			port->stats->neighbour_fanout++;
+		fanout(d, port->stats, st,
+		       d->reta[ys_toeplitz_hash(d->thash, c.key.bytes,
+		                                c.key.len) &
+		               (d->reta_size - 1)],
+		       m);
+		break;
+	case YS_CLASS_FRAGMENT:
+	case YS_CLASS_DROP:
+		drop(port->stats, m, c.drop);
+		break;
+	}
+}
+
+void ys_dispatch_burst(const struct ys_dispatch *d,
+                       const struct ys_dispatch_port *port,
+                       struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc)
+{
+	/* n <= YS_BURST, and fan-out adds at most one copy per secondary. */
 	struct staged st[YS_MAX_SECONDARIES];
 
 	for (uint16_t k = 0; k < d->n_secondaries; k++)
 		st[k].n = 0;
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		enum ys_port_drop_reason reason = YS_PORT_DROP_runt;
-		uint16_t target = 0;
-
-		stats->rx_packets++;
-		stats->rx_bytes += rte_pktmbuf_pkt_len(m);
-		switch (classify(d, m, &target, &reason)) {
-		case DISPATCH_TO_SECONDARY:
-			stage(d, stats, st, target, m, 0);
-			break;
-		case DISPATCH_ARP_FANOUT:
-			fanout_arp(d, stats, st, target, m);
-			break;
-		case DISPATCH_DROP:
-			drop(stats, m, reason);
-			break;
-		}
+		port->stats->rx_packets++;
+		port->stats->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		dispatch_one(d, port, st, pkts[i], now_tsc);
 	}
-	flush_staged(d, stats, st);
+	flush_staged(d, port->stats, st);
+}
+
+void ys_reta_lend(const uint16_t *home, uint32_t size,
+                  const struct ys_secondary_slot *slots, uint32_t n,
+                  enum ys_failover mode, uint16_t *out)
+{
+	uint16_t live[YS_MAX_SECONDARIES];
+	uint32_t n_live = 0, lent = 0;
+
+	for (uint32_t k = 0; k < n; k++)
+		if (slots[k].state >= YS_SEC_RUNNING)
+			live[n_live++] = (uint16_t)k;
+	for (uint32_t i = 0; i < size; i++) {
+		uint16_t owner = home[i];
+
+		if (mode == YS_FAILOVER_REBALANCE && n_live > 0 &&
+		    slots[owner].state < YS_SEC_RUNNING)
+			owner = live[lent++ % n_live];
+		out[i] = owner;
+	}
 }
 
 /* Index of the port whose DPDK id is `pid`, or -1. */
@@ -274,6 +277,12 @@ static void tx_burst_by_port(struct ys_primary *p, struct rte_mbuf **pkts,
 			continue;
 		}
 		stats = &p->shm->port_stats[idx];
+		if (unlikely(p->impair[idx] != NULL)) {
+			ys_impair_port_tx(p, (uint16_t)idx, pkts + i,
+			                  (uint16_t)(j - i));
+			i = j;
+			continue;
+		}
 		/*
 		 * Lengths are read before the burst: the PMD owns (and may
 		 * already have freed) every mbuf it took.
@@ -301,6 +310,13 @@ unsigned ys_drain_tx_rings(struct ys_primary *p)
 		unsigned n = rte_ring_sc_dequeue_burst(
 		        p->tx_rings[k], (void **)pkts, YS_BURST, NULL);
 
+		/*
+		 * Secondary k tags what it enqueues (ys_mbuf.h): the frames
+		 * are ours now, so take the tag before a PMD frees them.
+		 */
+		for (unsigned i = 0; i < n; i++)
+			ys_mbuf_set_owner(pkts[i], p->dispatch.meta_offset,
+			                  YS_OWNER_NONE);
 		if (n > 0)
 			tx_burst_by_port(p, pkts, n);
 		total += n;
@@ -308,14 +324,19 @@ unsigned ys_drain_tx_rings(struct ys_primary *p)
 	return total;
 }
 
-/* Free every mbuf left on `r`; returns how many. The caller owns r now. */
-static unsigned ring_free_all(struct rte_ring *r)
+/*
+ * Free every mbuf left on `r`, clearing owner tags first; returns how
+ * many. The caller owns r now.
+ */
+static unsigned ring_free_all(struct rte_ring *r, int meta_offset)
 {
 	struct rte_mbuf *pkts[YS_BURST];
 	unsigned n, total = 0;
 
 	while ((n = rte_ring_sc_dequeue_burst(r, (void **)pkts, YS_BURST,
 	                                      NULL)) > 0) {
+		for (unsigned i = 0; i < n; i++)
+			ys_mbuf_set_owner(pkts[i], meta_offset, YS_OWNER_NONE);
 		rte_pktmbuf_free_bulk(pkts, n);
 		total += n;
 	}
@@ -325,5 +346,6 @@ static unsigned ring_free_all(struct rte_ring *r)
 
 unsigned ys_secondary_rings_reset(struct ys_primary *p, uint32_t k)
 {
-	return ring_free_all(p->rx_rings[k]) + ring_free_all(p->tx_rings[k]);
+	return ring_free_all(p->rx_rings[k], p->dispatch.meta_offset) +
+	       ring_free_all(p->tx_rings[k], p->dispatch.meta_offset);
 }

@@ -39,11 +39,24 @@ static void push(struct argv_builder *b, const char *fmt, ...)
 }
 
 /*
- * The primary gets lcore id 0 pinned to eal.cpu (mempool caches are per
- * lcore id, so every process needs its own). Memory is allocated on
- * demand up to eal.memory_mb, so that a clean stop frees every hugepage
- * file. Without a PCI device in the config, the machine's NICs are never
- * probed: --no-pci.
+ * Mempool caches are per lcore id and every process of the file prefix
+ * shares them, so every process needs its own id: secondary K has K+1,
+ * and DPDK's tools that attach as secondaries (dpdk-dumpcap,
+ * dpdk-proc-info) run on lcore 0. dpdk-dumpcap's pool is where both
+ * sides meet: the primary's pdump callbacks allocate copies from it while
+ * dumpcap frees them, and on one lcore id both would use one unlocked
+ * cache. Hence YS_PRIMARY_LCORE, the highest id, pinned to eal.cpu.
+ */
+_Static_assert(YS_PRIMARY_LCORE > YS_MAX_SECONDARIES,
+               "the primary's lcore id must differ from every secondary's");
+
+/*
+ * The primary runs on lcore YS_PRIMARY_LCORE pinned to eal.cpu (see
+ * above). Memory is allocated on demand up to eal.memory_mb, so that a
+ * clean stop frees every hugepage file. Without a PCI device in the
+ * config, the machine's NICs are never probed: --no-pci. EAL's telemetry
+ * socket stays on (docs/observability.md) unless eal.args says
+ * --no-telemetry.
  */
 int ys_primary_eal_args(const struct ys_config *cfg, char **argv, int max,
                         char *storage, size_t storage_len)
@@ -54,7 +67,8 @@ int ys_primary_eal_args(const struct ys_config *cfg, char **argv, int max,
 	push(&b, "ys-primary");
 	push(&b, "--proc-type=primary");
 	push(&b, "--file-prefix=%s", cfg->eal.file_prefix);
-	push(&b, "--lcores=0@%u", cfg->eal.primary_cpu);
+	push(&b, "--lcores=%u@%u", (unsigned)YS_PRIMARY_LCORE,
+	     cfg->eal.primary_cpu);
 	push(&b, "--socket-limit=%u", cfg->eal.memory_mb);
 	for (uint32_t i = 0; i < cfg->n_ports; i++) {
 		const struct ys_cfg_port *port = &cfg->ports[i];

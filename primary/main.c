@@ -22,12 +22,13 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
+#include "pool.h"
 #include "primary.h"
+#include "reasm.h"
 #include "ys_idle.h"
 #include "ys_log.h"
 
-#define MBUF_CACHE_SIZE 256
-#define EAL_MAX_ARGS    64
+#define EAL_MAX_ARGS 64
 
 static struct ys_primary *g_primary; /* for the signal handler only */
 
@@ -85,21 +86,18 @@ static int create_pool_and_rings(struct ys_primary *p)
 	const struct ys_cfg_secondaries *sc = &p->cfg.secondaries;
 	char name[RTE_RING_NAMESIZE];
 
-	p->pool = rte_pktmbuf_pool_create(
-	        YS_MBUF_POOL_NAME, p->cfg.eal.mbufs ? p->cfg.eal.mbufs : 16383,
-	        MBUF_CACHE_SIZE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (p->pool == NULL) {
-		YS_ERR("cannot create mbuf pool of %u mbufs: %s (raise "
-		       "eal.memory_mb or lower eal.mbufs)",
-		       p->cfg.eal.mbufs, rte_strerror(rte_errno));
-		return -rte_errno;
-	}
+	ys_pool_plan(&p->cfg, &p->pool_plan);
+	p->pool = ys_pool_create(&p->cfg, &p->pool_plan, YS_MBUF_POOL_NAME);
+	if (p->pool == NULL)
+		return -ENOMEM;
 	p->dispatch.meta_offset = rte_mbuf_dynfield_register(&meta_desc);
 	if (p->dispatch.meta_offset < 0) {
 		YS_ERR("cannot register mbuf field %s: %s",
 		       YS_MBUF_META_DYNFIELD, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	/* Owner tags start clear (ys_mbuf.h): reused memory may not be. */
+	ys_pool_clear_owners(p->pool, p->dispatch.meta_offset);
 	for (uint32_t k = 0; k < sc->count; k++) {
 		snprintf(name, sizeof(name), YS_RX_RING_FMT, k);
 		p->rx_rings[k] =
@@ -127,15 +125,25 @@ static int setup_dispatch(struct ys_primary *p)
 	if (p->thash == NULL)
 		return -ENOMEM;
 	ys_toeplitz_init(p->thash, p->cfg.secondaries.rss_key);
+	d->reasm = ys_reasm_create(&p->cfg.reassembly, rte_get_tsc_hz(),
+	                           (int)rte_socket_id());
+	if (d->reasm == NULL) {
+		YS_ERR("cannot create the reassembly table for %u datagrams",
+		       p->cfg.reassembly.max_flows);
+		return -ENOMEM;
+	}
 	d->thash = p->thash;
-	d->reta = p->shm->reta;
+	d->reta = p->live_reta;
+	d->home_reta = p->shm->reta;
 	d->reta_size = p->shm->reta_size;
 	d->n_secondaries = p->shm->n_secondaries;
 	d->slots = p->shm->slots;
 	d->pool = p->pool;
 	for (uint32_t k = 0; k < d->n_secondaries; k++)
 		d->rx_rings[k] = p->rx_rings[k];
-	return 0;
+	for (uint32_t i = 0; i < YS_MAX_PORTS; i++)
+		p->dports[i].stats = &p->shm->port_stats[i];
+	return ys_registry_start(p);
 }
 
 static void run_loop(struct ys_primary *p)
@@ -149,6 +157,7 @@ static void run_loop(struct ys_primary *p)
 		return;
 	}
 	while (!p->stop) {
+		uint64_t now = rte_rdtsc();
 		unsigned work = 0;
 
 		for (uint16_t i = 0; i < p->n_ports; i++) {
@@ -156,12 +165,15 @@ static void run_loop(struct ys_primary *p)
 			uint16_t n = rte_eth_rx_burst(p->port_ids[i], 0, pkts,
 			                              YS_BURST);
 
+			if (unlikely(p->impair[i] != NULL))
+				n = ys_impair_port_poll(p, i, pkts, n);
 			if (n > 0)
-				ys_dispatch_burst(&p->dispatch,
-				                  &p->shm->port_stats[i], pkts,
-				                  n);
+				ys_dispatch_burst(&p->dispatch, &p->dports[i],
+				                  pkts, n, now);
 			work += n;
 		}
+		ys_reasm_tick(p->dispatch.reasm,
+		              &p->shm->primary_stats.reasm_timeouts, now);
 		work += ys_drain_tx_rings(p);
 		/* A sleep runs the control events; a busy loop polls them. */
 		if (ys_idle_poll(&idle, work > 0) == 0 &&
@@ -254,7 +266,11 @@ static void shutdown_primary(struct ys_primary *p)
 	if (p->shm != NULL)
 		p->shm->ready = 0;
 	ys_ctl_server_stop(p->ctl);
+	ys_hooks_stop(p); /* before the ports and the memzone go */
 	ys_ports_stop(p);
+	ys_impair_stop(p); /* frees the frames it holds */
+	ys_registry_stop(p);
+	ys_reasm_free(p->dispatch.reasm);
 	rte_free(p->thash);
 	/* Shared objects stay while a secondary may still touch them. */
 	if (attached == 0) {
@@ -337,6 +353,10 @@ static int init_primary(struct ys_primary *p)
 		rc = setup_dispatch(p);
 	if (rc == 0)
 		rc = ys_ports_start(p);
+	if (rc == 0)
+		ys_hooks_start(p); /* dpdk-dumpcap, telemetry */
+	if (rc == 0)
+		rc = ys_impair_start(p);
 	if (rc == 0) {
 		p->ctl = ys_ctl_server_start(p);
 		if (p->ctl == NULL)

@@ -8,31 +8,45 @@
 #define YS_PRIMARY_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 #include <rte_ring.h>
 
+#include "pool.h"
 #include "ys_config.h"
 #include "ys_contract.h"
+#include "impair.h"
 #include "ys_toeplitz.h"
 
 #define YS_BURST 32
 
 struct ys_ctl_server;
+struct event;
 struct event_base;
+
+struct ys_reasm;
 
 /* Everything the dispatcher needs, and nothing else. */
 struct ys_dispatch {
 	const struct ys_toeplitz *thash;
-	const uint16_t *reta;
+	const uint16_t *reta;      /* effective: with failover's loans */
+	const uint16_t *home_reta; /* configured ownership (shm->reta) */
 	uint32_t reta_size;
 	uint32_t n_secondaries;
 	struct ys_secondary_slot *slots; /* reads `state` only */
 	struct rte_ring *rx_rings[YS_MAX_SECONDARIES];
-	struct rte_mempool *pool; /* for ARP copies */
+	struct rte_mempool *pool; /* for fan-out copies */
 	int meta_offset;          /* struct ys_mbuf_meta dynfield */
+	struct ys_reasm *reasm;   /* IPv4/IPv6 reassembly table */
+};
+
+/* The port a burst came from, as the dispatcher sees it. */
+struct ys_dispatch_port {
+	struct ys_port_stats *stats;
+	bool nic_hash; /* the PMD's RSS hash uses our key and tuple */
 };
 
 struct ys_primary {
@@ -43,9 +57,15 @@ struct ys_primary {
 	struct rte_ring *rx_rings[YS_MAX_SECONDARIES];
 	struct rte_ring *tx_rings[YS_MAX_SECONDARIES];
 	struct ys_toeplitz *thash;
+	struct ys_pool_plan pool_plan;
 	struct ys_dispatch dispatch;
+	uint16_t live_reta[YS_RETA_MAX]; /* dispatch.reta */
+	struct ys_dispatch_port dports[YS_MAX_PORTS];
+	struct event *reaper; /* periodic liveness check of secondaries */
+	uint8_t reap_pending[YS_MAX_SECONDARIES]; /* dead, not yet reaped */
 	uint16_t n_ports;
 	uint16_t port_ids[YS_MAX_PORTS]; /* config index -> DPDK port id */
+	struct ys_impair *impair[YS_MAX_PORTS]; /* per port; NULL: off */
 	struct event_base *base;
 	struct ys_ctl_server *ctl;
 	int eal_up; /* rte_eal_init succeeded: cleanup needed */
@@ -61,12 +81,22 @@ int ys_ports_start(struct ys_primary *p);
 void ys_ports_stop(struct ys_primary *p);
 
 /*
- * dispatch.c: hand a burst received on port `port_idx` to the
- * secondaries. Consumes every mbuf: enqueued to a ring or freed and
- * counted in `stats`.
+ * dispatch.c: hand a burst (n <= YS_BURST) received on `port` to the
+ * secondaries. Consumes every mbuf: enqueued to a ring, held for
+ * reassembly, or freed and counted in port->stats.
  */
-void ys_dispatch_burst(const struct ys_dispatch *d, struct ys_port_stats *stats,
-                       struct rte_mbuf **pkts, uint16_t n);
+void ys_dispatch_burst(const struct ys_dispatch *d,
+                       const struct ys_dispatch_port *port,
+                       struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc);
+
+/*
+ * dispatch.c: the effective RETA `out` from the configured one: with
+ * "rebalance", entries of secondaries that are not running are lent,
+ * round robin, to those that are; with "drop" it is `home` itself.
+ */
+void ys_reta_lend(const uint16_t *home, uint32_t size,
+                  const struct ys_secondary_slot *slots, uint32_t n,
+                  enum ys_failover mode, uint16_t *out);
 
 /* dispatch.c: transmit what secondaries left on their tx rings. */
 unsigned ys_drain_tx_rings(struct ys_primary *p);
@@ -78,8 +108,37 @@ unsigned ys_drain_tx_rings(struct ys_primary *p);
  */
 unsigned ys_secondary_rings_reset(struct ys_primary *p, uint32_t k);
 
+/*
+ * registry.c: secondaries joining and dying. lost(): the slot turns
+ * dead now and its resources are reaped once its process has exited;
+ * reap() returns false while that process still runs.
+ */
+int ys_registry_start(struct ys_primary *p);
+void ys_registry_stop(struct ys_primary *p);
+void ys_registry_lost(struct ys_primary *p, uint32_t k, const char *why);
+void ys_registry_joined(struct ys_primary *p, uint32_t k);
+bool ys_registry_reap(struct ys_primary *p, uint32_t k);
+
 /* ctl_server.c */
 struct ys_ctl_server *ys_ctl_server_start(struct ys_primary *p);
 void ys_ctl_server_stop(struct ys_ctl_server *s);
+
+/*
+ * hooks.c: DPDK's tools (docs/observability.md). Start after the shared
+ * memzone and the ports exist: rte_pdump for dpdk-dumpcap, telemetry
+ * commands under /yastack/. Stop before the ports close and the memzone is
+ * freed. A hook that fails is logged; the primary runs on without it.
+ */
+void ys_hooks_start(struct ys_primary *p);
+void ys_hooks_stop(struct ys_primary *p);
+
+/*
+ * telemetry.c: register /yastack/ports, /yastack/secondaries and
+ * /yastack/stats, which read `shm` on the telemetry thread (0 or
+ * -errno). After ys_telemetry_stop() they answer null and never touch
+ * `shm` again.
+ */
+int ys_telemetry_start(const struct ys_shared *shm);
+void ys_telemetry_stop(void);
 
 #endif /* YS_PRIMARY_H */

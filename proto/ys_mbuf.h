@@ -4,13 +4,18 @@
  *
  * Every mbuf the primary hands to secondary K, and every mbuf secondary K
  * allocates, carries owner K + 1 in a dynamic field. Every path that gives
- * an mbuf back (freeing it, or putting it on a ring or a PMD queue that
- * someone else drains) clears the tag first, on every segment. So, once K
- * is dead, an mbuf still tagged K + 1 is one that K held when it died, and
- * the primary can free it (ys_pool_reclaim) without ever freeing an mbuf
- * twice. The invariants that make this sound:
+ * an mbuf back (freeing it, or handing it to a PMD's tx queue) clears the
+ * tag first, on every segment. So, once K is dead, an mbuf still tagged
+ * K + 1 is one that K held when it died, and the primary can free it
+ * (primary/pool.c) without ever freeing an mbuf twice. The rings between
+ * the processes are the one exception, so that no mbuf is ever untagged
+ * and unowned: the primary tags a frame before it enqueues it on K's rx
+ * ring, and K's frames stay tagged on K's tx ring until the primary
+ * dequeues them. After K's death the primary empties both rings (clearing
+ * tags) before it walks the pool. The invariants that make this sound:
  *
- *  - tags are cleared before the mbuf leaves the owner (never after);
+ *  - tags are cleared before the mbuf leaves the owner (never after), and
+ *    only the primary clears them for frames on a ring;
  *  - yastack never shares an mbuf between processes by reference count:
  *    ARP fan-out and fragmentation copy, nothing makes indirect mbufs;
  *  - a free mbuf in the pool (or in a mempool cache) has owner 0.

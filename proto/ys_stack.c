@@ -2,7 +2,8 @@
 /*
  * yastack host stack, walking-skeleton slice: Ethernet demultiplexing, an
  * ARP responder (RFC 826), IPv4 input checks (RFC 791, RFC 1122 3.2.1) and
- * ICMP echo (RFC 792, RFC 1122 3.2.2.6).
+ * ICMP echo (RFC 792, RFC 1122 3.2.2.6), and IPv4 output with
+ * fragmentation (RFC 791 3.2, RFC 1122 3.3.3; the work is in ys_ipfrag.c).
  *
  * Each protocol has its own *_input function taking (stack, interface,
  * mbuf) so that later ys_arp.c, ys_ipv4.c and ys_icmp.c can take them over
@@ -11,15 +12,26 @@
  * Ownership: every function below that takes an mbuf consumes it, unless
  * its comment says "borrows". A frame ends in exactly one of three ways:
  * stack_tx() (the tx callback owns it), stack_drop() (counted under one
- * reason and freed), or rte_pktmbuf_free() after it was fully handled
- * (ARP replies, ARP requests another instance answers).
+ * reason and freed), or ys_mbuf_free() after it was fully handled (ARP
+ * replies, ARP requests another instance answers, a reply sent as fresh
+ * fragments).
+ *
+ * Owner tags (ys_mbuf.h): every allocation, copy and free goes through
+ * the ys_mbuf_* helpers with conf.owner, so that what the stack allocates
+ * is tagged as ours and what it frees is untagged before it reaches the
+ * pool. Frames go to the tx callback still tagged: their tag is the
+ * callback's from then on (ys_stack.h).
  *
  * Segments: the headers a function parses or rewrites must lie in the
  * first segment; a frame that splits them is dropped as malformed (a PMD
  * with scatter enabled only splits frames longer than its buffers, and
- * those are never headers-only). Payload may span segments: the ICMP
- * checksum covers every segment, the echo reply reuses the chain in place
- * and Ethernet padding is trimmed across segments.
+ * those are never headers-only; a datagram the primary reassembled starts
+ * with its first fragment, which holds the IPv4 header and at least 8
+ * data bytes, RFC 791 3.2, and a first fragment too small for the ICMP
+ * header is the "tiny fragment" of RFC 1858 3.1, dropped anyway). Payload
+ * may span segments: the ICMP checksum covers every segment, the echo
+ * reply reuses the chain in place, Ethernet padding is trimmed across
+ * segments, and the fragmenter copies from any segment.
  *
  * Checksums are computed in software; offload flags are left untouched.
  */
@@ -38,6 +50,8 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "ys_ipfrag.h"
+#include "ys_mbuf.h"
 #include "ys_stack.h"
 
 #define ETH_HLEN     ((uint32_t)sizeof(struct rte_ether_hdr)) /* 14 */
@@ -79,7 +93,7 @@ static void stack_drop(struct ys_stack *st, struct rte_mbuf *m,
                        enum ys_stack_drop_reason reason)
 {
 	stack_count_drop(st, reason);
-	rte_pktmbuf_free(m);
+	ys_mbuf_free(&st->conf.owner, m);
 }
 
 /*
@@ -115,12 +129,12 @@ static struct rte_mbuf *stack_writable(struct ys_stack *st, struct rte_mbuf *m)
 		return m;
 	copy = NULL;
 	if (st->conf.pool != NULL)
-		copy = rte_pktmbuf_copy(m, st->conf.pool, 0, UINT32_MAX);
+		copy = ys_mbuf_copy(&st->conf.owner, m, st->conf.pool);
 	if (copy == NULL) {
 		stack_drop(st, m, YS_STACK_DROP_tx_alloc_failed);
 		return NULL;
 	}
-	rte_pktmbuf_free(m);
+	ys_mbuf_free(&st->conf.owner, m);
 	return copy;
 }
 
@@ -129,7 +143,8 @@ static struct rte_mbuf *stack_writable(struct ys_stack *st, struct rte_mbuf *m)
  * that no longer hold any. Unlike rte_pktmbuf_trim() it works when the
  * bytes to cut span more than the last segment. Borrows m.
  */
-static void mbuf_trim_to(struct rte_mbuf *m, uint32_t len)
+static void mbuf_trim_to(const struct ys_stack *st, struct rte_mbuf *m,
+                         uint32_t len)
 {
 	struct rte_mbuf *seg = m, *rest;
 	uint32_t left = len;
@@ -145,7 +160,7 @@ static void mbuf_trim_to(struct rte_mbuf *m, uint32_t len)
 	seg->next = NULL;
 	m->nb_segs = nb_segs;
 	m->pkt_len = len;
-	rte_pktmbuf_free(rest); /* NULL-safe */
+	ys_mbuf_free(&st->conf.owner, rest); /* NULL-safe */
 }
 
 /*
@@ -252,6 +267,95 @@ static bool ipv4_src_valid(const struct ys_stack_iface *ifp, uint32_t src)
 	return true;
 }
 
+/* ---- IPv4 output (RFC 791 3.2, RFC 1122 3.3.3) ------------------------- */
+
+/* The interface's IP MTU: the largest datagram one frame carries. */
+static uint32_t iface_mtu(const struct ys_stack_iface *ifp)
+{
+	return ifp->mtu != 0 ? ifp->mtu : YS_STACK_DEFAULT_MTU;
+}
+
+/*
+ * Sends n frames out of `ifp`, in order. Once the link layer refuses
+ * one, the rest are dropped unsent and counted as tx_full too: the
+ * datagram they belong to can never be reassembled without it (RFC 791
+ * 3.2: reassembly needs every fragment). Consumes every frames[i].
+ * Returns true when all were queued.
+ */
+static bool stack_tx_all(struct ys_stack *st, const struct ys_stack_iface *ifp,
+                         struct rte_mbuf **frames, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!stack_tx(st, ifp, frames[i])) {
+			st->stats->drops[YS_STACK_DROP_tx_full] += n - i - 1;
+			ys_mbuf_free_bulk(&st->conf.owner, frames + i + 1,
+			                  n - i - 1);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Sends the datagram in m as fragments of at most the interface MTU
+ * (RFC 1122 3.3.3: the IP layer "MAY implement a mechanism to fragment
+ * outgoing datagrams intentionally", and what it sends must not exceed
+ * the interface MTU). The fragments are fresh copies, so m is freed once
+ * they exist; when they cannot all be made, nothing is sent. Consumes m.
+ * Returns true when every fragment was queued.
+ */
+static bool ipv4_fragment_output(struct ys_stack *st,
+                                 const struct ys_stack_iface *ifp,
+                                 struct rte_mbuf *m)
+{
+	struct rte_mbuf *frags[YS_IPFRAG_MAX_FRAGS];
+	int n;
+
+	n = ys_ipv4_fragment(m, ETH_HLEN, iface_mtu(ifp), st->conf.pool,
+	                     &st->conf.owner, frags, YS_IPFRAG_MAX_FRAGS);
+	if (n == -ENOBUFS) {
+		stack_drop(st, m, YS_STACK_DROP_ip_frag_alloc_failed);
+		return false;
+	}
+	/* -EMSGSIZE: more than 64 fragments. (-EINVAL, a header the stack
+	 * built itself being unusable, cannot happen; it is counted here
+	 * rather than leaked if it ever does.) */
+	if (n < 0) {
+		stack_drop(st, m, YS_STACK_DROP_ip_frag_too_many);
+		return false;
+	}
+	ys_mbuf_free(&st->conf.owner, m);
+	st->stats->ip_frag_out_datagrams++;
+	st->stats->ip_frag_created += (uint64_t)n;
+	return stack_tx_all(st, ifp, frags, (uint32_t)n);
+}
+
+/*
+ * Sends the IPv4 datagram in m (Ethernet and IPv4 headers written, in
+ * the first segment; the frame ends where the datagram ends) out of
+ * `ifp`: as it is when it fits the MTU, else fragmented. Consumes m.
+ * Returns true when every frame was queued.
+ */
+static bool ipv4_output(struct ys_stack *st, const struct ys_stack_iface *ifp,
+                        struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(
+	        m, const struct rte_ipv4_hdr *, ETH_HLEN);
+
+	if (rte_be_to_cpu_16(ih->total_length) <= iface_mtu(ifp))
+		return stack_tx(st, ifp, m);
+	/* RFC 791 3.2: "If the Don't Fragment flag (DF) bit is set, then
+	 * internet fragmentation of this datagram is NOT permitted,
+	 * although it may be discarded." */
+	if (ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) {
+		stack_drop(st, m, YS_STACK_DROP_ip_frag_df_set);
+		return false;
+	}
+	return ipv4_fragment_output(st, ifp, m);
+}
+
 /* ---- ICMP (RFC 792) ----------------------------------------------------- */
 
 /*
@@ -286,7 +390,17 @@ static void icmp_echo_input(struct ys_stack *st,
 	src = ih->src_addr;
 	dst = ih->dst_addr;
 	id = ih->packet_id;
-	frag = ih->fragment_offset; /* at most DF: fragments were dropped */
+	/*
+	 * DF comes back as the request had it (RFC 792 and RFC 1122 3.2.2.6
+	 * are silent on it). A reassembled request had DF clear, since its
+	 * sender fragmented it (RFC 791 3.2), so its reply may be fragmented
+	 * too, the same outcome as Linux, whose ICMP replies never set DF.
+	 * A DF request whose reply exceeds our MTU (it came over a larger
+	 * one) gets none (ip_frag_df_set), as a path MTU probe (`ping -M
+	 * do`) expects of a path too narrow. MF and the offset are zero
+	 * (fragments were dropped) and the reserved bit MUST be zero.
+	 */
+	frag = ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	tos = ih->type_of_service;
 
 	/*
@@ -341,7 +455,7 @@ static void icmp_echo_input(struct ys_stack *st,
 	ic->icmp_cksum =
 	        (uint16_t)~mbuf_cksum(m, ETH_HLEN + IPV4_HLEN, icmp_len);
 
-	if (stack_tx(st, ifp, m))
+	if (ipv4_output(st, ifp, m))
 		st->stats->icmp_echo_replies++;
 }
 
@@ -448,7 +562,7 @@ static void ipv4_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
 	}
 	/* From here on the frame ends where the datagram ends. */
 	if (tlen < avail)
-		mbuf_trim_to(m, ETH_HLEN + tlen);
+		mbuf_trim_to(st, m, ETH_HLEN + tlen);
 
 	switch (ih->next_proto_id) {
 	case IPPROTO_ICMP:
@@ -483,7 +597,7 @@ static void arp_request_input(struct ys_stack *st,
 	/* Every instance sees ARP (to learn, later); one answers. */
 	if (!(flags & YS_RX_F_ARP_RESPONDER)) {
 		st->stats->arp_requests_left_to_peer++;
-		rte_pktmbuf_free(m);
+		ys_mbuf_free(&st->conf.owner, m);
 		return;
 	}
 	m = stack_writable(st, m);
@@ -507,7 +621,7 @@ static void arp_request_input(struct ys_stack *st,
 	eh->src_addr = ifp->mac;
 	/* The request's Ethernet padding is not ours to echo; the link layer
 	 * pads the reply. */
-	mbuf_trim_to(m, ETH_HLEN + ARP_LEN);
+	mbuf_trim_to(st, m, ETH_HLEN + ARP_LEN);
 
 	if (stack_tx(st, ifp, m))
 		st->stats->arp_requests_answered++;
@@ -540,7 +654,7 @@ static void arp_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
 		return;
 	case RTE_ARP_OP_REPLY:
 		/* Handled, not dropped: learning comes with the ARP cache. */
-		rte_pktmbuf_free(m);
+		ys_mbuf_free(&st->conf.owner, m);
 		return;
 	default:
 		stack_drop(st, m, YS_STACK_DROP_arp_unsupported_op);
@@ -604,9 +718,13 @@ int ys_stack_init(struct ys_stack *st, const struct ys_stack_conf *conf)
 		for (j = 0; j < ifp->n_addrs; j++)
 			if (ifp->prefix_lens[j] > 32)
 				return -EINVAL;
+		if (ifp->mtu != 0 && ifp->mtu < YS_IPV4_MIN_MTU)
+			return -EINVAL;
 	}
 	/* conf->pool may be NULL: replies are built in the request's mbuf,
-	 * and only a shared (cloned) request needs a copy. */
+	 * and only a shared (cloned) request needs a copy, or a reply larger
+	 * than the MTU fresh fragments (without a pool both are dropped as
+	 * allocation failures). */
 	st->conf = *conf;
 	st->stats = conf->stats;
 	return 0;

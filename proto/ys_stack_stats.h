@@ -20,7 +20,10 @@
 	X(ip_rx, "IPv4 datagrams received")                                    \
 	X(icmp_rx, "ICMP messages received")                                   \
 	X(icmp_echo_requests, "ICMP echo requests received")                   \
-	X(icmp_echo_replies, "ICMP echo replies sent")
+	X(icmp_echo_replies, "ICMP echo replies sent")                         \
+	X(ip_frag_out_datagrams,                                               \
+	  "IPv4 datagrams fragmented on output (RFC 791 3.2)")                 \
+	X(ip_frag_created, "IPv4 fragments created on output")
 
 /* X(name, help): every reason the stack drops a frame. */
 #define YS_STACK_DROPS(X)                                                      \
@@ -41,6 +44,12 @@
 	X(icmp_bad_checksum, "ICMP checksum mismatch")                         \
 	X(icmp_unsupported_type, "ICMP type the stack does not handle")        \
 	X(tx_alloc_failed, "no mbuf for a reply")                              \
+	X(ip_frag_df_set,                                                      \
+	  "datagram larger than the interface MTU with DF set (RFC 791 3.2)")  \
+	X(ip_frag_too_many,                                                    \
+	  "datagram needing more than 64 fragments (YS_IPFRAG_MAX_FRAGS)")     \
+	X(ip_frag_alloc_failed,                                                \
+	  "no mbuf for a fragment: the whole datagram is dropped")             \
 	X(tx_full, "transmit queue full")
 
 enum ys_stack_drop_reason {

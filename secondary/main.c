@@ -53,6 +53,7 @@ struct ys_secondary {
 	struct rte_mempool *pool;
 	struct rte_ring *rx_ring, *tx_ring;
 	int meta_offset;
+	struct ys_mbuf_owner owner; /* our tag on every mbuf we hold */
 	struct ys_stack stack;
 	uint16_t n_tx;
 	struct rte_mbuf *tx[TX_STAGE]; /* owned until flushed to tx_ring */
@@ -73,7 +74,13 @@ static void on_signal(int sig)
 
 /* ---- transmit ------------------------------------------------------------ */
 
-/* Consumes every staged mbuf: onto the tx ring, or freed and counted. */
+/*
+ * Consumes every staged mbuf: onto the tx ring, or freed and counted.
+ * Frames go onto the ring still tagged as ours and the primary clears
+ * the tag when it dequeues them (ys_mbuf.h): if we die with frames on
+ * the ring, or half way through the enqueue, the primary reclaims each
+ * exactly once either way.
+ */
 static void tx_flush(struct ys_secondary *s)
 {
 	unsigned sent;
@@ -85,7 +92,7 @@ static void tx_flush(struct ys_secondary *s)
 	s->stats->tx_packets += sent;
 	if (sent < s->n_tx) {
 		s->stats->tx_ring_full += s->n_tx - sent;
-		rte_pktmbuf_free_bulk(s->tx + sent, s->n_tx - sent);
+		ys_mbuf_free_bulk(&s->owner, s->tx + sent, s->n_tx - sent);
 	}
 	s->n_tx = 0;
 }
@@ -221,6 +228,8 @@ static int lookup_shared(struct ys_secondary *s)
 		YS_ERR("shared pool, rings or mbuf field not found");
 		return -ENOENT;
 	}
+	s->owner.offset = s->meta_offset;
+	s->owner.owner = (uint16_t)(s->id + 1);
 	return 0;
 }
 
@@ -244,7 +253,9 @@ static int init_stack(struct ys_secondary *s)
 			si->prefix_lens[a] = ci->addrs[a].prefix_len;
 		}
 		si->gateway = ci->gateway;
+		si->mtu = s->cfg.ports[ci->port].mtu;
 	}
+	sc.owner = s->owner;
 	sc.pool = s->pool;
 	sc.tx = stack_tx;
 	sc.tx_ctx = s;

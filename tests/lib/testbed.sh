@@ -72,6 +72,7 @@ NFT
 	tb_in_ns ip link set lo up
 	tb_in_ns ip addr add "$TB_PEER_ADDR/24" dev "$TB_VETH_PEER"
 	local a
+	TB_EXTRA_ADDRS="$*"
 	for a in "$@"; do
 		tb_in_ns ip addr add "$a" dev "$TB_VETH_PEER"
 	done
@@ -81,15 +82,19 @@ NFT
 }
 
 # Write the yastack config for this testbed to $TB_DIR/ys.json.
+# TB_PORT_EXTRA, when set, is JSON members added to the port object
+# (e.g. '"impair": {"seed": 7, "rx": {"drop": 5}}'); TB_SEC_EXTRA the
+# same for the secondaries object (e.g. '"failover": "rebalance"').
 tb_write_config() {
 	local secondaries=${1:-2}
 	cat >"$TB_DIR/ys.json" <<JSON
 {
-  "eal": { "file_prefix": "$TB_PREFIX", "memory_mb": 256, "mbufs": 8191,
+  "eal": { "file_prefix": "$TB_PREFIX", "memory_mb": 256, "mbufs": 0,
            "args": ["--log-level=lib.eal:notice", "--base-virtaddr=0x500000000000"] },
   "ports": [ { "name": "p0",
-               "device": "net_af_packet_$TB_TAG,iface=$TB_VETH_DPDK,framecnt=4096,qpairs=1" } ],
-  "secondaries": { "count": $secondaries },
+               "device": "${TB_PORT_DEVICE:-net_af_packet_$TB_TAG,iface=$TB_VETH_DPDK,framecnt=4096,qpairs=1}"${TB_PORT_EXTRA:+,
+               $TB_PORT_EXTRA} } ],
+  "secondaries": { "count": $secondaries${TB_SEC_EXTRA:+, $TB_SEC_EXTRA} },
   "interfaces": [ { "port": "p0", "address": "$TB_STACK_ADDR/24",
                     "gateway": "$TB_PEER_ADDR" } ],
   "control": { "socket": "$TB_SOCK" }
@@ -98,6 +103,26 @@ JSON
 }
 
 tb_ysctl() { "$YS_BIN/ysctl" -s "$TB_SOCK" "$@"; }
+
+# A net_tap port (TB_PORT_DEVICE="net_tap_...,iface=NAME") is created by
+# the primary in the root namespace; move it into the test's namespace
+# as the Linux peer's interface (no IPv6, offloads off), so its traffic
+# never touches the host's stack. Deleting the namespace deletes it.
+tb_move_tap_to_ns() {
+	local ifc=$1
+	ip link set "$ifc" netns "$TB_NS"
+	tb_in_ns sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1"
+	tb_in_ns ip link set "$TB_VETH_PEER" down
+	tb_in_ns ip addr flush dev "$TB_VETH_PEER"
+	tb_in_ns ip addr add "$TB_PEER_ADDR/24" dev "$ifc"
+	local a
+	for a in $TB_EXTRA_ADDRS; do
+		tb_in_ns ip addr add "$a" dev "$ifc"
+	done
+	tb_in_ns ethtool -K "$ifc" tx off tso off gso off gro off \
+		>/dev/null 2>&1 || true
+	tb_in_ns ip link set "$ifc" up
+}
 
 tb_start_primary() {
 	timeout --signal=TERM --kill-after=10 "$TB_PROC_TIMEOUT" \

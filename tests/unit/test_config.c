@@ -177,8 +177,7 @@ static void test_minimal_defaults(void **state)
 	assert_true(cfg.ports[0].promiscuous);
 	assert_int_equal(cfg.ports[0].tx_mode, YS_TX_MODE_AUTO);
 	assert_false(cfg.ports[0].impair.enabled);
-	assert_int_equal(cfg.reassembly.max_flows, 4096);
-	assert_int_equal(cfg.reassembly.max_fragments, YS_CFG_MAX_FRAGMENTS);
+	assert_int_equal(cfg.reassembly.max_flows, 1024);
 	assert_int_equal(cfg.reassembly.timeout_ms, 5000);
 
 	assert_int_equal(sec->count, 2);
@@ -245,7 +244,7 @@ static const char full[] =
         "                   \"10.2.0.1/24\"], \"gateway\": \"10.2.0.254\"},"
         "                  {\"port\": \"wan\", \"address\": "
         "[\"192.0.2.10/32\"]}],"
-        " \"reassembly\": {\"max_flows\": 16, \"max_fragments\": 2,"
+        " \"reassembly\": {\"max_flows\": 16,"
         "                  \"timeout_ms\": 100},"
         " \"control\": {\"socket\": \"/tmp/ys-test.sock\"}}";
 
@@ -293,7 +292,6 @@ static void test_full(void **state)
 	assert_false(cfg.ports[1].impair.enabled);
 	assert_int_equal(cfg.secondaries.failover, YS_FAILOVER_REBALANCE);
 	assert_int_equal(cfg.reassembly.max_flows, 16);
-	assert_int_equal(cfg.reassembly.max_fragments, 2);
 	assert_int_equal(cfg.reassembly.timeout_ms, 100);
 
 	assert_int_equal(cfg.secondaries.count, 3);
@@ -530,8 +528,8 @@ static const struct bad_case bad_cases[] = {
         {"secondaries.failover", "\"steal\"",
          "secondaries.failover: must be one of \"drop\", \"rebalance\""},
         /* reassembly */
-        {"reassembly", "{\"max_fragments\": 9}",
-         "reassembly.max_fragments: must be between 2 and 8"},
+        {"reassembly", "{\"max_fragments\": 8}",
+         "reassembly.max_fragments: unknown key"},
         {"reassembly", "{\"max_flows\": 15}",
          "reassembly.max_flows: must be between 16 and 1048576"},
         {"reassembly", "{\"timeout_ms\": 99}",

@@ -6,6 +6,13 @@
  * (checksums from ref_cksum() below, not DPDK's). Every test checks every
  * counter and ends with no mbuf in use.
  *
+ * Large echo requests arrive as the primary's IPv4 reassembly hands them
+ * over (a chain: the first fragment's segment, then one per fragment) and
+ * their replies are checked fragment by fragment (RFC 791 3.2) and put
+ * back together byte for byte. Owner tags (proto/ys_mbuf.h) are checked
+ * with the real dynamic field: every frame the link receives is tagged on
+ * every segment, and nothing the stack freed is still tagged in the pool.
+ *
  * EAL runs with --no-huge --no-pci --no-shconf and a per-pid file prefix:
  * no hugepages, no shared config, seconds to run. (--in-memory is refused
  * by DPDK 22.11 together with --no-huge, which implies --legacy-mem; the
@@ -28,20 +35,25 @@
 
 #include <rte_eal.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 
+#include "ys_mbuf.h"
 #include "ys_stack.h"
 
 #define IP4(a, b, c, d)                                                        \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 |      \
 	 (uint32_t)(d))
 
-#define MAX_SENT  16
+#define MAX_SENT  64 /* YS_IPFRAG_MAX_FRAGS */
 #define FRAME_MAX 2048
+#define BIG_MAX   16384 /* a reassembled request: up to 11874 bytes */
 #define POOL_SIZE 511
+#define OWNER     3 /* the owner tag of secondary 2 */
 
 /* The EAL and the pool live as long as the process: tests share them. */
 static struct rte_mempool *g_pool;
+static int g_meta; /* offset of struct ys_mbuf_meta */
 
 static const uint8_t our_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 static const uint8_t our_mac1[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
@@ -59,17 +71,32 @@ static const uint8_t zero_mac[6] = {0};
 struct fake_link {
 	struct rte_mbuf *sent[MAX_SENT];
 	unsigned int n_sent;
-	int rc; /* what tx returns; on -ENOBUFS it frees the frame */
+	int rc;           /* what tx returns; on -ENOBUFS it frees the frame */
+	unsigned int cap; /* 0, or how many frames it takes before refusing */
+	/* Like the secondary's callback: frames arrive tagged `owner` on
+	 * every segment and are released before they leave. */
+	struct ys_mbuf_owner owner;
+	unsigned int tagged_frames; /* frames seen while owner was set */
+	unsigned int bad_tags;      /* segments not tagged owner */
 };
 
 static int fake_tx(void *ctx, struct rte_mbuf *m)
 {
 	struct fake_link *l = ctx;
+	struct rte_mbuf *seg;
 
-	if (l->rc != 0 || l->n_sent == MAX_SENT) {
-		rte_pktmbuf_free(m);
+	if (l->owner.owner != YS_OWNER_NONE) {
+		l->tagged_frames++;
+		for (seg = m; seg != NULL; seg = seg->next)
+			if (ys_mbuf_meta(seg, g_meta)->owner != l->owner.owner)
+				l->bad_tags++;
+	}
+	if (l->rc != 0 || l->n_sent == MAX_SENT ||
+	    (l->cap != 0 && l->n_sent == l->cap)) {
+		ys_mbuf_free(&l->owner, m);
 		return -ENOBUFS;
 	}
+	ys_mbuf_release(&l->owner, m);
 	l->sent[l->n_sent++] = m;
 	return 0;
 }
@@ -151,9 +178,19 @@ static int group_setup(void **state)
 	        "--no-shconf", "-m",          "64",       "--file-prefix",
 	        prefix,        "--log-level", "error"};
 
+	static const struct rte_mbuf_dynfield meta = {
+	        .name = YS_MBUF_META_DYNFIELD,
+	        .size = sizeof(struct ys_mbuf_meta),
+	        .align = __alignof__(struct ys_mbuf_meta),
+	};
+
 	(void)state;
 	snprintf(prefix, sizeof(prefix), "ys_test_stack_%d", (int)getpid());
 	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+		return -1;
+	/* As the primary registers it; tests with no owner ignore it. */
+	g_meta = rte_mbuf_dynfield_register(&meta);
+	if (g_meta < 0)
 		return -1;
 	/* No per-lcore cache, so that in-use counts are exact. */
 	g_pool = rte_pktmbuf_pool_create("ys_test_stack", POOL_SIZE, 0, 0,
@@ -443,7 +480,7 @@ static void check_sent(const struct fixture *fx, unsigned int idx,
                        const uint8_t *want, size_t len, uint16_t port)
 {
 	const struct rte_mbuf *m, *seg;
-	uint8_t buf[FRAME_MAX];
+	static uint8_t buf[BIG_MAX];
 	const void *p;
 	uint32_t total = 0;
 	uint16_t nb = 0;
@@ -1276,6 +1313,490 @@ static void test_link_broadcast(void **state)
 	            YS_STACK_DROP_ip_link_broadcast);
 }
 
+/* ---- reassembled requests, fragmented replies (RFC 791 3.2) ------------- */
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Re-initialises fx's stack: interface 0's MTU, the pool, the owner. */
+static void fixture_set(struct fixture *fx, uint16_t mtu,
+                        struct rte_mempool *pool, uint16_t owner)
+{
+	struct ys_stack_conf conf;
+
+	fixture_conf(fx, &conf);
+	conf.ifaces[0].mtu = mtu;
+	conf.pool = pool;
+	conf.owner.offset = g_meta;
+	conf.owner.owner = owner;
+	fx->link.owner = conf.owner;
+	assert_int_equal(ys_stack_init(&fx->st, &conf), 0);
+}
+
+/* The frame f as a chain: `first` bytes in the first segment, `rest` in
+ * each later one. (1514, 1480) is what the primary's reassembly hands
+ * over for fragments of a 1500-byte MTU: the first fragment's frame,
+ * then the data of each later one. */
+static struct rte_mbuf *mk_layout(const uint8_t *f, size_t len, size_t first,
+                                  size_t rest)
+{
+	size_t segs[64], n = 0, off;
+
+	first = RTE_MIN(first, len);
+	off = first;
+	segs[n++] = first;
+	while (off + rest < len) {
+		assert_true(n < RTE_DIM(segs));
+		segs[n++] = rest;
+		off += rest;
+	}
+	return mk_chain(f, len, segs, n, 0);
+}
+
+/* Each segment direct and unshared, the chain consistent: what a frame
+ * built from fresh mbufs must be (ys_mbuf.h: no indirect mbufs). */
+static void check_direct_chain(const struct rte_mbuf *m)
+{
+	const struct rte_mbuf *seg;
+	uint32_t total = 0;
+	uint16_t nb = 0;
+
+	for (seg = m; seg != NULL; seg = seg->next) {
+		assert_true(RTE_MBUF_DIRECT(seg));
+		assert_int_equal(rte_mbuf_refcnt_read(seg), 1);
+		total += seg->data_len;
+		nb++;
+	}
+	assert_int_equal(total, m->pkt_len);
+	assert_int_equal(nb, m->nb_segs);
+	assert_int_equal(m->ol_flags, 0);
+	assert_int_equal(m->port, 0);
+}
+
+/* Fragment i of n of the reply `want`, carrying its data from `pos`:
+ * checks it and returns its data length. */
+static size_t check_fragment(const struct fixture *fx, unsigned int i,
+                             unsigned int n, const uint8_t *want, size_t dlen,
+                             uint32_t mtu, size_t pos)
+{
+	static uint8_t buf[BIG_MAX];
+	const struct rte_mbuf *m = fx->link.sent[i];
+	const uint8_t *ip = buf + 14;
+	size_t chunk = (mtu - 20) / 8 * 8;
+	size_t len = i + 1 < n ? chunk : dlen - pos;
+	const void *p;
+
+	check_direct_chain(m);
+	assert_int_equal(m->pkt_len, 14 + 20 + len);
+	p = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+	assert_non_null(p);
+	if (p != buf)
+		memcpy(buf, p, m->pkt_len);
+	/* Ethernet, version/IHL and TOS, ID, TTL and protocol, addresses
+	 * as in the whole reply; Total Length within the MTU. */
+	assert_memory_equal(buf, want, 14 + 2);
+	assert_int_equal(get16(ip + 2), 20 + len);
+	assert_true(get16(ip + 2) <= mtu);
+	assert_memory_equal(ip + 4, want + 14 + 4, 2);
+	assert_memory_equal(ip + 8, want + 14 + 8, 2);
+	assert_memory_equal(ip + 12, want + 14 + 12, 8);
+	/* MF on all but the last, DF clear, offset in 8-octet units; the
+	 * header checksum right. */
+	assert_int_equal(get16(ip + 6),
+	                 (i + 1 < n ? 0x2000 : 0) | (uint16_t)(pos / 8));
+	assert_int_equal(ref_cksum(ip, 20), 0);
+	assert_memory_equal(ip + 20, want + 34 + pos, len);
+	return len;
+}
+
+/*
+ * Checks that what was sent is the reply `want` (wlen bytes as one
+ * unfragmented frame): that frame itself when it fits `mtu`, else its
+ * fragments, each full but the last, whose data put back together is
+ * the reply's byte for byte. Returns the number of frames.
+ */
+static unsigned int check_reply(const struct fixture *fx, const uint8_t *want,
+                                size_t wlen, uint32_t mtu)
+{
+	size_t dlen = wlen - 34, chunk = (mtu - 20) / 8 * 8, pos = 0;
+	unsigned int n = (unsigned int)((dlen + chunk - 1) / chunk), i;
+
+	if (wlen - 14 <= mtu) {
+		assert_int_equal(fx->link.n_sent, 1);
+		check_sent(fx, 0, want, wlen, 0);
+		return 1;
+	}
+	assert_int_equal(fx->link.n_sent, n);
+	for (i = 0; i < n; i++)
+		pos += check_fragment(fx, i, n, want, dlen, mtu, pos);
+	assert_int_equal(pos, dlen);
+	return n;
+}
+
+/* Sends `req` laid out as (first, rest) and checks the reply for `mtu`. */
+static void expect_echo_big(struct fixture *fx, const struct ip_spec *req,
+                            uint32_t mtu, size_t first, size_t rest)
+{
+	static uint8_t f[BIG_MAX], want[BIG_MAX];
+	struct ip_spec rep = echo_reply_of(req, our_mac);
+	size_t len = build_ip(f, req), wlen = build_ip(want, &rep);
+	struct ys_stack_stats w = {.eth_rx = 1,
+	                           .ip_rx = 1,
+	                           .icmp_rx = 1,
+	                           .icmp_echo_requests = 1,
+	                           .icmp_echo_replies = 1};
+	struct rte_mbuf *m = mk_layout(f, len, first, rest);
+	unsigned int n;
+
+	if (fx->link.owner.owner != YS_OWNER_NONE)
+		ys_mbuf_claim(&fx->link.owner, m); /* as the primary hands it */
+	memset(&fx->stats, 0, sizeof(fx->stats));
+	ys_stack_input(&fx->st, m, 0);
+	n = check_reply(fx, want, wlen, mtu);
+	w.eth_tx = n;
+	if (n > 1) {
+		w.ip_frag_out_datagrams = 1;
+		w.ip_frag_created = n;
+	}
+	check_stats(&fx->stats, &w);
+	fixture_flush(fx);
+	check_pool_empty();
+}
+
+/* A 4000- and 8000-byte ping, and the largest 8 fragments reassemble to
+ * (11840 ICMP bytes at MTU 1500), answered for MTUs 576 to 9000. */
+static void test_echo_reassembled(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint16_t mtus[] = {0, 576, 1500, 9000};
+	static const size_t dlens[] = {4000, 8000, 11832, 1473, 2999};
+	/* As reassembled; odd segments (odd data offsets); full mbufs. */
+	static const size_t layouts[][2] = {
+	        {1514, 1480}, {43, 333}, {2048, 2048}};
+	size_t m, d, l;
+
+	for (m = 0; m < RTE_DIM(mtus); m++) {
+		fixture_set(fx, mtus[m], g_pool, YS_OWNER_NONE);
+		for (d = 0; d < RTE_DIM(dlens); d++) {
+			for (l = 0; l < RTE_DIM(layouts); l++) {
+				struct ip_spec req = echo_request(dlens[d]);
+
+				req.id =
+				        (uint16_t)(0x4000 + m * 64 + d * 4 + l);
+				req.fill = l == 1 ? 0xff : 0;
+				expect_echo_big(fx, &req,
+				                mtus[m] ? mtus[m] : 1500,
+				                layouts[l][0], layouts[l][1]);
+			}
+		}
+	}
+	/* A last fragment of 1 byte comes padded to 60 bytes on Ethernet;
+	 * reassembly leaves the padding at the end of the chain. */
+	{
+		struct ip_spec req = echo_request(2953);
+
+		req.pad = 25;
+		fixture_set(fx, 0, g_pool, YS_OWNER_NONE);
+		expect_echo_big(fx, &req, 1500, 1514, 1480);
+	}
+}
+
+/* DF is copied from the request: one whose reply would need fragmenting
+ * is not answered (RFC 791 3.2), one whose reply fits is. */
+static void test_echo_df_too_big(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t f[BIG_MAX];
+	struct ip_spec req = echo_request(4000);
+	struct ys_stack_stats w = {
+	        .eth_rx = 1, .ip_rx = 1, .icmp_rx = 1, .icmp_echo_requests = 1};
+	size_t len;
+
+	req.frag = 0x4000;
+	len = build_ip(f, &req);
+	ys_stack_input(&fx->st, mk_layout(f, len, 1514, 1480), 0);
+	w.drops[YS_STACK_DROP_ip_frag_df_set] = 1;
+	check_stats(&fx->stats, &w);
+	assert_int_equal(fx->link.n_sent, 0);
+	check_pool_empty();
+
+	/* Exactly the MTU goes out whole, with DF. */
+	req = echo_request(1472);
+	req.frag = 0x4000;
+	expect_echo_big(fx, &req, 1500, 1514, 1480);
+	fixture_set(fx, 9000, g_pool, YS_OWNER_NONE);
+	req = echo_request(8000);
+	req.frag = 0x4000;
+	expect_echo_big(fx, &req, 9000, 1514, 1480);
+}
+
+/* More than 64 fragments: refused and counted; exactly 64 is fine. */
+static void test_echo_frag_too_many(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t f[BIG_MAX];
+	struct ip_spec req = echo_request(4000);
+	struct ys_stack_stats w = {
+	        .eth_rx = 1, .ip_rx = 1, .icmp_rx = 1, .icmp_echo_requests = 1};
+	size_t len;
+
+	/* MTU 68: 48 data bytes per fragment, 4008 need 84. */
+	fixture_set(fx, 68, g_pool, YS_OWNER_NONE);
+	len = build_ip(f, &req);
+	ys_stack_input(&fx->st, mk_layout(f, len, 1514, 1480), 0);
+	w.drops[YS_STACK_DROP_ip_frag_too_many] = 1;
+	check_stats(&fx->stats, &w);
+	assert_int_equal(fx->link.n_sent, 0);
+	check_pool_empty();
+
+	req = echo_request(64 * 48 - 8);
+	expect_echo_big(fx, &req, 68, 1514, 1480);
+}
+
+/*
+ * The pool runs dry while fragmenting: nothing is sent, what was taken
+ * is back, the request is freed, and the drop is counted. MTU 9000 makes
+ * the 11840-byte reply two fragments over 7 mbufs (2048-byte buffers).
+ */
+static void test_echo_frag_pool_exhaustion(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t f[BIG_MAX];
+	static const struct {
+		uint16_t mtu;
+		size_t dlen;
+		unsigned int mbufs;
+	} cases[] = {{1500, 4000, 3}, {9000, 11832, 7}, {576, 8000, 15}};
+	size_t c;
+	unsigned int k;
+
+	for (c = 0; c < RTE_DIM(cases); c++) {
+		for (k = 1; k <= cases[c].mbufs; k++) {
+			struct rte_mempool *mp = rte_pktmbuf_pool_create(
+			        "ys_test_stack_tiny", k, 0, 0,
+			        RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+			struct ip_spec req = echo_request(cases[c].dlen);
+			struct ys_stack_stats w = {.eth_rx = 1,
+			                           .ip_rx = 1,
+			                           .icmp_rx = 1,
+			                           .icmp_echo_requests = 1};
+			size_t len = build_ip(f, &req);
+
+			assert_non_null(mp);
+			fixture_set(fx, cases[c].mtu, mp, OWNER);
+			memset(&fx->stats, 0, sizeof(fx->stats));
+			ys_stack_input(&fx->st, mk_layout(f, len, 1514, 1480),
+			               0);
+			if (k < cases[c].mbufs) {
+				w.drops[YS_STACK_DROP_ip_frag_alloc_failed] = 1;
+				check_stats(&fx->stats, &w);
+				assert_int_equal(fx->link.n_sent, 0);
+			} else {
+				assert_int_equal(fx->link.n_sent,
+				                 fx->stats.ip_frag_created);
+				assert_int_equal(fx->stats.icmp_echo_replies,
+				                 1);
+				assert_int_equal(fx->link.bad_tags, 0);
+				fixture_flush(fx);
+			}
+			assert_int_equal(rte_mempool_in_use_count(mp), 0);
+			check_pool_empty();
+			rte_mempool_free(mp);
+		}
+	}
+	/* No pool at all. */
+	{
+		struct ip_spec req = echo_request(4000);
+		struct ys_stack_stats w = {.eth_rx = 1,
+		                           .ip_rx = 1,
+		                           .icmp_rx = 1,
+		                           .icmp_echo_requests = 1};
+		size_t len = build_ip(f, &req);
+
+		fixture_set(fx, 0, NULL, YS_OWNER_NONE);
+		memset(&fx->stats, 0, sizeof(fx->stats));
+		ys_stack_input(&fx->st, mk_layout(f, len, 1514, 1480), 0);
+		w.drops[YS_STACK_DROP_ip_frag_alloc_failed] = 1;
+		check_stats(&fx->stats, &w);
+		check_pool_empty();
+	}
+}
+
+/* The link refuses the second fragment: the third is not even tried,
+ * both count as tx_full, and no reply is counted. */
+static void test_echo_frag_tx_full(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t f[BIG_MAX];
+	struct ip_spec req = echo_request(4000);
+	struct ys_stack_stats w = {.eth_rx = 1,
+	                           .eth_tx = 1,
+	                           .ip_rx = 1,
+	                           .icmp_rx = 1,
+	                           .icmp_echo_requests = 1,
+	                           .ip_frag_out_datagrams = 1,
+	                           .ip_frag_created = 3};
+	size_t len = build_ip(f, &req);
+
+	fx->link.cap = 1;
+	ys_stack_input(&fx->st, mk_layout(f, len, 1514, 1480), 0);
+	w.drops[YS_STACK_DROP_tx_full] = 2;
+	check_stats(&fx->stats, &w);
+	assert_int_equal(fx->link.n_sent, 1);
+	fixture_flush(fx);
+	check_pool_empty();
+}
+
+/* ---- owner tags (proto/ys_mbuf.h) --------------------------------------- */
+
+struct tag_count {
+	uint16_t owner;
+	unsigned int n;
+};
+
+static void count_tag(struct rte_mempool *mp, void *arg, void *obj,
+                      unsigned int idx)
+{
+	struct tag_count *tc = arg;
+
+	(void)mp;
+	(void)idx;
+	if (ys_mbuf_meta(obj, g_meta)->owner == tc->owner)
+		tc->n++;
+}
+
+/* How many objects of the pool, free or not, are tagged `owner`. */
+static unsigned int pool_tagged(uint16_t owner)
+{
+	struct tag_count tc = {.owner = owner};
+
+	rte_mempool_obj_iter(g_pool, count_tag, &tc);
+	return tc.n;
+}
+
+/* Hands f to the stack tagged as ours, as the primary would. */
+static void rx_tagged(struct fixture *fx, const uint8_t *f, size_t len,
+                      size_t first, size_t rest, uint32_t flags)
+{
+	struct rte_mbuf *m = mk_layout(f, len, first, rest);
+
+	ys_mbuf_claim(&fx->link.owner, m);
+	ys_stack_input(&fx->st, m, flags);
+}
+
+/* After one step: every frame sent was tagged on every segment, and once
+ * the link gave them back nothing in the pool is still ours except the
+ * `held` mbufs the test keeps. */
+static void check_tags(struct fixture *fx, unsigned int frames,
+                       unsigned int held)
+{
+	assert_int_equal(fx->link.tagged_frames, frames);
+	assert_int_equal(fx->link.bad_tags, 0);
+	fixture_flush(fx);
+	fx->link.tagged_frames = 0;
+	assert_int_equal(pool_tagged(OWNER), held);
+}
+
+/*
+ * With the real dynamic field and owner 3, every way a frame leaves the
+ * stack: replies in place (chained too), fragments, ARP, copies of shared
+ * mbufs, every kind of drop and free, a refused frame.
+ */
+static void test_owner_tags(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t f[BIG_MAX];
+	static const uint8_t nops[4] = {1, 1, 1, 0};
+	struct ip_spec req;
+	struct arp_spec areq = arp_request(OUR_IP);
+	struct rte_mbuf *orig, *clone;
+	size_t len;
+
+	fixture_set(fx, 0, g_pool, OWNER);
+	assert_int_equal(pool_tagged(OWNER), 0);
+
+	/* In place, one segment and a chain with options cut and padding
+	 * trimmed: the datagram ends at a segment's end (46 + 4 * 300), so
+	 * the last segment (40 bytes of padding) is freed. */
+	req = echo_request(56);
+	rx_tagged(fx, f, build_ip(f, &req), BIG_MAX, 0, 0);
+	check_tags(fx, 1, 0);
+	req = echo_request(1200);
+	req.opts = nops;
+	req.optlen = sizeof(nops);
+	req.pad = 40;
+	rx_tagged(fx, f, build_ip(f, &req), 46, 300, 0);
+	check_tags(fx, 1, 0);
+
+	/* Fragmented: the request chain is freed, the fragments are new. */
+	req = echo_request(8000);
+	rx_tagged(fx, f, build_ip(f, &req), 1514, 1480, 0);
+	check_tags(fx, 6, 0);
+
+	/* ARP answered, left to a peer, a reply (freed). */
+	len = build_arp(f, &areq);
+	rx_tagged(fx, f, len, BIG_MAX, 0, YS_RX_F_ARP_RESPONDER);
+	rx_tagged(fx, f, len, BIG_MAX, 0, 0);
+	areq.op = 2;
+	rx_tagged(fx, f, build_arp(f, &areq), BIG_MAX, 0, 0);
+	check_tags(fx, 1, 0);
+
+	/* Drops: a bad ICMP checksum in a chain, DF too big, not for us. */
+	req = echo_request(3000);
+	req.bad_icmp_cksum = true;
+	rx_tagged(fx, f, build_ip(f, &req), 1514, 1480, 0);
+	req = echo_request(3000);
+	req.frag = 0x4000;
+	rx_tagged(fx, f, build_ip(f, &req), 1514, 1480, 0);
+	req = echo_request(56);
+	req.dst = IP4(10, 0, 0, 3);
+	rx_tagged(fx, f, build_ip(f, &req), BIG_MAX, 0, 0);
+	check_tags(fx, 0, 0);
+	assert_int_equal(fx->stats.drops[YS_STACK_DROP_icmp_bad_checksum], 1);
+	assert_int_equal(fx->stats.drops[YS_STACK_DROP_ip_frag_df_set], 1);
+	assert_int_equal(fx->stats.drops[YS_STACK_DROP_ip_not_for_us], 1);
+
+	/* A shared request is answered from a tagged copy; the original,
+	 * which the test holds, keeps its tag. */
+	req = echo_request(300);
+	len = build_ip(f, &req);
+	orig = mk_mbuf(f, len, 0);
+	ys_mbuf_claim(&fx->link.owner, orig);
+	clone = rte_pktmbuf_clone(orig, g_pool);
+	assert_non_null(clone);
+	ys_mbuf_claim(&fx->link.owner, clone);
+	ys_stack_input(&fx->st, clone, 0);
+	check_tags(fx, 1, 1);
+	ys_mbuf_free(&fx->link.owner, orig);
+	assert_int_equal(pool_tagged(OWNER), 0);
+
+	/* Refused by the link (freed by the callback, released first), in
+	 * the middle of a fragmented reply. */
+	fx->link.cap = 2;
+	req = echo_request(8000);
+	rx_tagged(fx, f, build_ip(f, &req), 1514, 1480, 0);
+	check_tags(fx, 3, 0);
+	fx->link.cap = 0;
+}
+
+static void test_mtu_validation(void **state)
+{
+	struct fixture *fx = *state;
+	struct ys_stack st;
+	struct ys_stack_conf conf;
+
+	/* RFC 791 3.2: 68 is the smallest MTU; 0 means 1500. */
+	fixture_conf(fx, &conf);
+	conf.ifaces[1].mtu = 67;
+	assert_int_equal(ys_stack_init(&st, &conf), -EINVAL);
+	conf.ifaces[1].mtu = 68;
+	assert_int_equal(ys_stack_init(&st, &conf), 0);
+	conf.ifaces[1].mtu = 65535;
+	assert_int_equal(ys_stack_init(&st, &conf), 0);
+}
+
 /* ---- transmit, instances, API ------------------------------------------- */
 
 static void test_tx_full(void **state)
@@ -1463,6 +1984,13 @@ int main(void)
 	        T(test_two_instances),
 	        T(test_init_validation),
 	        T(test_drop_str),
+	        T(test_echo_reassembled),
+	        T(test_echo_df_too_big),
+	        T(test_echo_frag_too_many),
+	        T(test_echo_frag_pool_exhaustion),
+	        T(test_echo_frag_tx_full),
+	        T(test_owner_tags),
+	        T(test_mtu_validation),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The secondaries' lives as the primary sees them: joining, dying, and
+ * being reaped.
+ *
+ * A secondary is "lost" when its control connection closes or the
+ * periodic check finds its process gone. Its slot turns dead at once, so
+ * the dispatcher stops feeding it (and, with failover "rebalance", lends
+ * its RETA entries to live secondaries). Its resources are "reaped" only
+ * once its process has really exited — a process that closed its socket
+ * may still be running and touching its rings and its mempool cache:
+ *
+ *   1. free what is on its rx and tx rings, and reset them;
+ *   2. flush its lcore's mempool cache back to the pool (free mbufs it
+ *      had cached; nobody else uses that lcore id);
+ *   3. walk the pool for mbufs still tagged with its owner tag (the
+ *      ones it held when it died, ys_mbuf.h) and free them.
+ *
+ * A restart with the same id is accepted once the old one is reaped.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <rte_cycles.h>
+#include <rte_mempool.h>
+
+#include "pool.h"
+#include "primary.h"
+#include "ys_log.h"
+
+#define REAPER_PERIOD_MS 20
+
+/*
+ * True once `pid` has exited: no such process, or a zombie (it is dead
+ * but its parent has not collected it; kill(pid, 0) still succeeds).
+ */
+static bool process_gone(pid_t pid)
+{
+	char path[64], buf[256], *state;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0)
+		return true;
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return errno == ENOENT;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces and parentheses. */
+	state = strrchr(buf, ')');
+	return state != NULL && state[1] == ' ' &&
+	       (state[2] == 'Z' || state[2] == 'X');
+}
+
+static void rebuild_reta(struct ys_primary *p)
+{
+	ys_reta_lend(p->shm->reta, p->shm->reta_size, p->shm->slots,
+	             p->shm->n_secondaries, p->cfg.secondaries.failover,
+	             p->live_reta);
+	p->shm->primary_stats.reta_rebuilds++;
+}
+
+bool ys_registry_reap(struct ys_primary *p, uint32_t k)
+{
+	struct ys_secondary_slot *slot = &p->shm->slots[k];
+	struct rte_mempool_cache *cache;
+	unsigned on_rings, held;
+
+	if (!p->reap_pending[k])
+		return true;
+	if (!process_gone(slot->pid))
+		return false;
+	on_rings = ys_secondary_rings_reset(p, k);
+	cache = rte_mempool_default_cache(p->pool, slot->lcore_id);
+	if (cache != NULL)
+		rte_mempool_cache_flush(cache, p->pool);
+	held = ys_pool_reclaim(p->pool, p->dispatch.meta_offset,
+	                       (uint16_t)(k + 1));
+	p->reap_pending[k] = 0;
+	p->shm->primary_stats.secondaries_reaped++;
+	p->shm->primary_stats.ring_mbufs_freed += on_rings;
+	p->shm->primary_stats.mbufs_reclaimed += held;
+	slot->reclaimed_mbufs += held + on_rings;
+	YS_INFO("secondary %u (pid %d) reaped: %u frames on its rings and %u "
+	        "mbufs it held freed; pool in use %u",
+	        k, slot->pid, on_rings, held,
+	        rte_mempool_in_use_count(p->pool));
+	return true;
+}
+
+void ys_registry_lost(struct ys_primary *p, uint32_t k, const char *why)
+{
+	struct ys_secondary_slot *slot = &p->shm->slots[k];
+
+	if (slot->state == YS_SEC_DEAD)
+		return;
+	slot->state = YS_SEC_DEAD;
+	rte_smp_wmb();
+	p->reap_pending[k] = 1;
+	p->shm->primary_stats.secondaries_lost++;
+	rebuild_reta(p);
+	YS_WARN("secondary %u (pid %d) is dead: %s", k, slot->pid, why);
+	ys_registry_reap(p, k);
+}
+
+void ys_registry_joined(struct ys_primary *p, uint32_t k)
+{
+	(void)k;
+	rebuild_reta(p);
+}
+
+/* Every REAPER_PERIOD_MS: notice deaths the socket has not told us of. */
+static void reaper_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ys_primary *p = arg;
+
+	(void)fd;
+	(void)what;
+	for (uint32_t k = 0; k < p->shm->n_secondaries; k++) {
+		const struct ys_secondary_slot *slot = &p->shm->slots[k];
+
+		if (slot->state != YS_SEC_DEAD && process_gone(slot->pid))
+			ys_registry_lost(p, k, "its process is gone");
+		else if (p->reap_pending[k])
+			ys_registry_reap(p, k);
+	}
+}
+
+int ys_registry_start(struct ys_primary *p)
+{
+	const struct timeval period = {0, REAPER_PERIOD_MS * 1000};
+
+	ys_reta_lend(p->shm->reta, p->shm->reta_size, p->shm->slots,
+	             p->shm->n_secondaries, p->cfg.secondaries.failover,
+	             p->live_reta);
+	p->reaper = event_new(p->base, -1, EV_PERSIST, reaper_cb, p);
+	if (p->reaper == NULL || event_add(p->reaper, &period) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void ys_registry_stop(struct ys_primary *p)
+{
+	if (p->reaper != NULL)
+		event_free(p->reaper);
+	p->reaper = NULL;
+}
