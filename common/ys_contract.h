@@ -19,7 +19,7 @@
 #include "ys_stats.h"
 
 #define YS_CONTRACT_MAGIC   0x79737461636b3031ULL /* "ystack01" */
-#define YS_CONTRACT_VERSION 2u
+#define YS_CONTRACT_VERSION 3u
 
 /*
  * Names of shared DPDK objects (memzone, mempool, rings); the mbuf
@@ -53,12 +53,34 @@
  */
 #define YS_MBUF_F_ARP_RESPONDER (1u << 0)
 
-/* What the primary publishes about each port. Written once, before ready. */
+#define YS_DRIVER_NAME_LEN 32
+
+/*
+ * What the primary publishes about each port. Written once, before ready.
+ * Offload fields hold RTE_ETH_{RX,TX}_OFFLOAD_* bits.
+ */
 struct ys_port_info {
-	char name[YS_PORT_NAME_LEN]; /* the config's ports[].name */
-	uint16_t port_id;            /* DPDK port id */
+	char name[YS_PORT_NAME_LEN];     /* the config's ports[].name */
+	char driver[YS_DRIVER_NAME_LEN]; /* rte_eth_dev_info.driver_name */
+	uint16_t port_id;                /* DPDK port id */
 	struct rte_ether_addr mac;
 	uint32_t tx_via_ring; /* 1: secondaries transmit through the primary */
+	/*
+	 * tx_via_ring 0: secondary K transmits on tx queue
+	 * tx_queue_base + K itself; the primary keeps queue 0.
+	 */
+	uint16_t tx_queue_base;
+	uint16_t n_tx_queues;
+	uint16_t n_rx_queues; /* all polled by the primary, never by a secondary */
+	uint16_t mtu;         /* IP MTU of the device once started */
+	uint32_t promiscuous; /* 1: promiscuous mode is on */
+	uint32_t nic_rss;     /* 1: RSS with our key and tuple: NIC hash used */
+	uint64_t rx_offloads; /* enabled on the port */
+	uint64_t tx_offloads;
+	uint64_t rx_offload_capa; /* what the device reported */
+	uint64_t tx_offload_capa;
+	uint64_t rss_types_capa; /* rte_eth_dev_info.flow_type_rss_offloads */
+	uint32_t rss_key_capa;   /* its hash_key_size, bytes */
 };
 
 /*

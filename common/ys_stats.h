@@ -104,8 +104,10 @@ struct ys_primary_stats {
 /* X(name, help): per-secondary counters outside the stack. */
 #define YS_SECONDARY_COUNTERS(X)                                               \
 	X(rx_packets, "frames dequeued from the rx ring")                      \
-	X(tx_packets, "frames enqueued to the tx ring")                        \
+	X(tx_packets, "frames handed to the tx ring or to own tx queues")      \
 	X(tx_ring_full, "frames dropped: tx ring full")                        \
+	X(tx_queue_packets, "frames sent on this secondary's own tx queues")   \
+	X(tx_queue_full, "frames dropped: own tx queue did not take them")     \
 	X(loops, "poll loop iterations")                                       \
 	X(idle_sleeps, "times the poll loop slept for lack of work")           \
 	X(heartbeat_tsc, "TSC at the last poll loop iteration")

@@ -89,25 +89,75 @@ static json_t *port_drops_json(const struct ys_port_stats *st)
 	return o;
 }
 
+/* The names of the offload bits set in `bits`, as DPDK spells them. */
+static json_t *offloads_json(uint64_t bits, const char *(*name)(uint64_t))
+{
+	json_t *a = json_array();
+
+	for (unsigned b = 0; b < 64; b++)
+		if (bits & (UINT64_C(1) << b))
+			json_array_append_new(
+			        a, json_string(name(UINT64_C(1) << b)));
+	return a;
+}
+
+/*
+ * What the port is and how it is used: driver, link, MTU, promiscuous
+ * mode, how secondaries transmit (and on which queues), the offloads
+ * enabled and those the device reported, whether the dispatcher trusts
+ * the NIC's RSS hash; then the dispatcher's counters and rte_eth_stats.
+ */
 static json_t *port_json(const struct ys_primary *p, uint32_t i)
 {
 	const struct ys_port_info *info = &p->shm->ports[i];
 	const struct ys_port_stats *st = &p->shm->port_stats[i];
 	struct rte_eth_link link;
 	struct rte_eth_stats hw;
-	char mac[RTE_ETHER_ADDR_FMT_SIZE];
-	json_t *o;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE], rss_types[24];
+	uint16_t mtu = info->mtu;
+	json_t *o, *queues = json_array();
 
 	memset(&link, 0, sizeof(link));
 	memset(&hw, 0, sizeof(hw));
 	rte_eth_link_get_nowait(info->port_id, &link);
 	rte_eth_stats_get(info->port_id, &hw);
+	rte_eth_dev_get_mtu(info->port_id, &mtu);
 	rte_ether_format_addr(mac, sizeof(mac), &info->mac);
-	o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}", "name", info->name,
-	              "port_id", info->port_id, "device",
-	              p->cfg.ports[i].device, "mac", mac, "link",
-	              link.link_status ? "up" : "down", "tx_mode",
-	              info->tx_via_ring ? "ring" : "queue");
+	/* A string: bit 63 may be set, and JSON integers are signed. */
+	snprintf(rss_types, sizeof(rss_types), "0x%" PRIx64,
+	         info->rss_types_capa);
+	for (uint32_t k = 0; !info->tx_via_ring && k < p->shm->n_secondaries;
+	     k++)
+		json_array_append_new(queues,
+		                      json_integer(info->tx_queue_base + k));
+	o = json_pack(
+	        "{s:s, s:i, s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:i, "
+	        "s:i, s:o, s:b}",
+	        "name", info->name, "port_id", info->port_id, "device",
+	        p->cfg.ports[i].device, "driver", info->driver, "mac", mac,
+	        "link", link.link_status ? "up" : "down", "mtu", (int)mtu,
+	        "promiscuous", rte_eth_promiscuous_get(info->port_id) == 1,
+	        "tx_mode", info->tx_via_ring ? "ring" : "queue", "rx_queues",
+	        (int)info->n_rx_queues, "tx_queues", (int)info->n_tx_queues,
+	        "secondary_tx_queues", queues, "nic_hash", (int)info->nic_rss);
+	json_object_set_new(
+	        o, "offloads",
+	        json_pack("{s:o, s:o}", "rx",
+	                  offloads_json(info->rx_offloads,
+	                                rte_eth_dev_rx_offload_name),
+	                  "tx",
+	                  offloads_json(info->tx_offloads,
+	                                rte_eth_dev_tx_offload_name)));
+	json_object_set_new(
+	        o, "capabilities",
+	        json_pack("{s:o, s:o, s:s, s:i}", "rx",
+	                  offloads_json(info->rx_offload_capa,
+	                                rte_eth_dev_rx_offload_name),
+	                  "tx",
+	                  offloads_json(info->tx_offload_capa,
+	                                rte_eth_dev_tx_offload_name),
+	                  "rss_types", rss_types, "rss_key_size",
+	                  (int)info->rss_key_capa));
 #define YS_X_SET(name, help)                                                   \
 	json_object_set_new(o, #name, json_integer((json_int_t)st->name));
 	YS_PORT_COUNTERS(YS_X_SET)

@@ -111,6 +111,36 @@ static void flush_staged(const struct ys_dispatch *d,
 }
 
 /*
+ * The Toeplitz hash of a flow key through the tuple-shaped entry points,
+ * which the GFNI implementation serves without a length switch.
+ */
+static inline uint32_t key_hash(const struct ys_toeplitz *t,
+                                const struct ys_flow_key *k)
+{
+	uint32_t a, b;
+	uint16_t p[2];
+
+	switch (k->len) {
+	case 8:
+	case 12:
+		memcpy(&a, k->bytes, 4);
+		memcpy(&b, k->bytes + 4, 4);
+		if (k->len == 8)
+			return ys_toeplitz_ipv4(t, a, b);
+		memcpy(p, k->bytes + 8, 4);
+		return ys_toeplitz_ipv4_l4(t, a, b, p[0], p[1]);
+	case 32:
+		return ys_toeplitz_ipv6(t, k->bytes, k->bytes + 16);
+	case 36:
+		memcpy(p, k->bytes + 32, 4);
+		return ys_toeplitz_ipv6_l4(t, k->bytes, k->bytes + 16, p[0],
+		                           p[1]);
+	default:
+		return ys_toeplitz_hash(t, k->bytes, k->len);
+	}
+}
+
+/*
  * The NIC's RSS hash stands in for ours only where it hashed exactly
  * our tuple: the port was set up with our key and hash types, and the
  * frame is an unfragmented TCP/UDP datagram without IPv6 extension
@@ -138,7 +168,7 @@ static uint16_t flow_target(const struct ys_dispatch *d,
 		hash = m->hash.rss;
 		port->stats->nic_hash_used++;
 	} else {
-		hash = ys_toeplitz_hash(d->thash, c->key.bytes, c->key.len);
+		hash = key_hash(d->thash, &c->key);
 		m->hash.rss = hash;
 	}
 	port->stats->icmp_error_steered += c->icmp_error;
@@ -192,9 +222,7 @@ static void dispatch_one(const struct ys_dispatch *d,
 		else
 			port->stats->neighbour_fanout++;
 		fanout(d, port->stats, st,
-		       d->reta[ys_toeplitz_hash(d->thash, c.key.bytes,
-		                                c.key.len) &
-		               (d->reta_size - 1)],
+		       d->reta[key_hash(d->thash, &c.key) & (d->reta_size - 1)],
 		       m);
 		break;
 	case YS_CLASS_FRAGMENT:

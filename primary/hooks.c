@@ -5,10 +5,11 @@
  * - rte_pdump, for dpdk-dumpcap and dpdk-pdump. They attach as DPDK
  *   secondaries and ask the primary (over EAL's IPC channel) to add rx/tx
  *   callbacks to a port; the primary is the only process that calls
- *   rte_eth_rx_burst and rte_eth_tx_burst (secondaries transmit through tx
- *   rings the primary drains), so the callbacks run on the primary's lcore
- *   and copy every frame, both directions, into the tool's own pool and
- *   ring. That is why the primary's lcore id is YS_PRIMARY_LCORE and not
+ *   rte_eth_rx_burst, and the only one that calls rte_eth_tx_burst on a
+ *   port in ring mode (secondaries transmit through tx rings the primary
+ *   drains), so the callbacks run on the primary's lcore and copy every
+ *   frame into the tool's own pool and ring. On a port in queue mode the
+ *   secondaries' own tx queues are not seen (docs/observability.md). That is why the primary's lcore id is YS_PRIMARY_LCORE and not
  *   the tools' lcore 0.
  * - telemetry commands /yastack/... (telemetry.c), next to DPDK's own
  *   /ethdev/..., /mempool/... on the EAL telemetry socket.

@@ -86,7 +86,7 @@ static int create_pool_and_rings(struct ys_primary *p)
 	const struct ys_cfg_secondaries *sc = &p->cfg.secondaries;
 	char name[RTE_RING_NAMESIZE];
 
-	ys_pool_plan(&p->cfg, &p->pool_plan);
+	ys_pool_plan(&p->cfg, p->shm->ports, &p->pool_plan);
 	p->pool = ys_pool_create(&p->cfg, &p->pool_plan, YS_MBUF_POOL_NAME);
 	if (p->pool == NULL)
 		return -ENOMEM;
@@ -125,6 +125,8 @@ static int setup_dispatch(struct ys_primary *p)
 	if (p->thash == NULL)
 		return -ENOMEM;
 	ys_toeplitz_init(p->thash, p->cfg.secondaries.rss_key);
+	YS_INFO("Toeplitz hash: %s implementation",
+	        ys_toeplitz_impl_name(ys_toeplitz_get_impl(p->thash)));
 	d->reasm = ys_reasm_create(&p->cfg.reassembly, rte_get_tsc_hz(),
 	                           (int)rte_socket_id());
 	if (d->reasm == NULL) {
@@ -162,8 +164,7 @@ static void run_loop(struct ys_primary *p)
 
 		for (uint16_t i = 0; i < p->n_ports; i++) {
 			struct rte_mbuf *pkts[YS_BURST];
-			uint16_t n = rte_eth_rx_burst(p->port_ids[i], 0, pkts,
-			                              YS_BURST);
+			uint16_t n = ys_port_rx_burst(p, i, pkts, YS_BURST);
 
 			if (unlikely(p->impair[i] != NULL))
 				n = ys_impair_port_poll(p, i, pkts, n);
@@ -347,6 +348,8 @@ static int init_primary(struct ys_primary *p)
 	if (p->base == NULL)
 		return -ENOMEM;
 	rc = create_shared(p);
+	if (rc == 0)
+		rc = ys_ports_plan(p); /* queue counts size the pool */
 	if (rc == 0)
 		rc = create_pool_and_rings(p);
 	if (rc == 0)

@@ -24,14 +24,19 @@ static uint32_t cache_max(void)
 	return YS_POOL_CACHE_SIZE * 3 / 2;
 }
 
-void ys_pool_plan(const struct ys_config *cfg, struct ys_pool_plan *plan)
+void ys_pool_plan(const struct ys_config *cfg, const struct ys_port_info *ports,
+                  struct ys_pool_plan *plan)
 {
 	const uint32_t n_sec = cfg->secondaries.count;
 
 	memset(plan, 0, sizeof(*plan));
 	for (uint32_t i = 0; i < cfg->n_ports; i++) {
-		plan->port_rx += cfg->ports[i].rx_desc;
-		plan->port_tx += cfg->ports[i].tx_desc;
+		/* Every queue holds its descriptors' mbufs (ports.c). */
+		uint32_t rxq = ports != NULL ? ports[i].n_rx_queues : 1;
+		uint32_t txq = ports != NULL ? ports[i].n_tx_queues : 1;
+
+		plan->port_rx += cfg->ports[i].rx_desc * rxq;
+		plan->port_tx += cfg->ports[i].tx_desc * txq;
 		if (cfg->ports[i].impair.enabled)
 			plan->impairment += 2 * (YS_IMPAIR_QUEUE_SIZE + 1);
 	}

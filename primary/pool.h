@@ -38,8 +38,15 @@ struct ys_pool_plan {
 	uint32_t size;   /* the pool: eal.mbufs, or 1.25 x needed */
 };
 
-/* How many mbufs `cfg` can tie up at once, and the pool size to use. */
-void ys_pool_plan(const struct ys_config *cfg, struct ys_pool_plan *plan);
+struct ys_port_info;
+
+/*
+ * How many mbufs `cfg` can tie up at once, and the pool size to use.
+ * `ports` (shm->ports, filled by ys_ports_plan()) gives each port's
+ * queue counts; NULL counts one rx and one tx queue per port.
+ */
+void ys_pool_plan(const struct ys_config *cfg, const struct ys_port_info *ports,
+                  struct ys_pool_plan *plan);
 
 /*
  * Create the pool from the plan, after checking that an explicit

@@ -65,6 +65,8 @@ struct ys_primary {
 	uint8_t reap_pending[YS_MAX_SECONDARIES]; /* dead, not yet reaped */
 	uint16_t n_ports;
 	uint16_t port_ids[YS_MAX_PORTS]; /* config index -> DPDK port id */
+	uint16_t rx_queues[YS_MAX_PORTS]; /* rx queues the primary polls */
+	uint16_t rx_next[YS_MAX_PORTS];   /* the rx queue polled first next */
 	struct ys_impair *impair[YS_MAX_PORTS]; /* per port; NULL: off */
 	struct event_base *base;
 	struct ys_ctl_server *ctl;
@@ -76,9 +78,20 @@ struct ys_primary {
 int ys_primary_eal_args(const struct ys_config *cfg, char **argv, int max,
                         char *storage, size_t storage_len);
 
-/* ports.c */
+/*
+ * ports.c. plan(): after EAL init and create_shared(), before the pool is
+ * sized: finds every port, decides how secondaries transmit on it and
+ * how many queues it gets, and publishes that in shm->ports[] (0, or
+ * -errno with the reason logged: a tx_mode the device cannot do).
+ * start(): configures and starts them (MTU, promiscuous mode, offloads,
+ * RSS). rx_burst(): up to `cap` frames from port i's rx queues, taken
+ * round robin.
+ */
+int ys_ports_plan(struct ys_primary *p);
 int ys_ports_start(struct ys_primary *p);
 void ys_ports_stop(struct ys_primary *p);
+uint16_t ys_port_rx_burst(struct ys_primary *p, uint16_t i,
+                          struct rte_mbuf **pkts, uint16_t cap);
 
 /*
  * dispatch.c: hand a burst (n <= YS_BURST) received on `port` to the

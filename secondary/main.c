@@ -25,6 +25,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_memzone.h>
 #include <rte_ring.h>
@@ -42,6 +43,16 @@
 #define CTL_TIMEOUT_MS    2000
 #define EXIT_PRIMARY_GONE 3
 
+/*
+ * How our frames for one DPDK port leave, as the primary decided at start
+ * (struct ys_port_info): on our own tx queue of the port, or through our
+ * tx ring and the primary.
+ */
+struct tx_route {
+	bool direct;    /* false: through the tx ring */
+	uint16_t queue; /* our tx queue of the port, when direct */
+};
+
 struct ys_secondary {
 	struct ys_config cfg;
 	uint32_t id;
@@ -56,7 +67,9 @@ struct ys_secondary {
 	struct ys_mbuf_owner owner; /* our tag on every mbuf we hold */
 	struct ys_stack stack;
 	uint16_t n_tx;
-	struct rte_mbuf *tx[TX_STAGE]; /* owned until flushed to tx_ring */
+	struct rte_mbuf *tx[TX_STAGE]; /* owned until flushed */
+	uint16_t n_direct;             /* ports with tx_routes[].direct */
+	struct tx_route tx_routes[RTE_MAX_ETHPORTS]; /* by DPDK port id */
 	struct event_base *base;
 	struct bufferevent *ctl;
 	volatile sig_atomic_t stop;
@@ -75,25 +88,80 @@ static void on_signal(int sig)
 /* ---- transmit ------------------------------------------------------------ */
 
 /*
- * Consumes every staged mbuf: onto the tx ring, or freed and counted.
- * Frames go onto the ring still tagged as ours and the primary clears
- * the tag when it dequeues them (ys_mbuf.h): if we die with frames on
- * the ring, or half way through the enqueue, the primary reclaims each
- * exactly once either way.
+ * Consumes pkts[0..n): onto the tx ring, or freed and counted. Frames go
+ * onto the ring still tagged as ours and the primary clears the tag when
+ * it dequeues them (ys_mbuf.h): if we die with frames on the ring, or
+ * half way through the enqueue, the primary reclaims each exactly once
+ * either way.
+ */
+static void tx_ring_send(struct ys_secondary *s, struct rte_mbuf **pkts,
+                         unsigned n)
+{
+	unsigned sent =
+	        rte_ring_sp_enqueue_burst(s->tx_ring, (void **)pkts, n, NULL);
+
+	s->stats->tx_packets += sent;
+	if (sent < n) {
+		s->stats->tx_ring_full += n - sent;
+		ys_mbuf_free_bulk(&s->owner, pkts + sent, n - sent);
+	}
+}
+
+/*
+ * Consumes pkts[0..n), all for `port`: onto our own tx queue of it, or
+ * freed and counted. The PMD owns every frame it takes and frees it now
+ * or on a later burst, so the tags are cleared before the burst
+ * (ys_mbuf.h); the frames it leaves are already untagged.
+ */
+static void tx_queue_send(struct ys_secondary *s, uint16_t port,
+                          struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent;
+
+	for (uint16_t i = 0; i < n; i++)
+		ys_mbuf_release(&s->owner, pkts[i]);
+	sent = rte_eth_tx_burst(port, s->tx_routes[port].queue, pkts, n);
+	s->stats->tx_packets += sent;
+	s->stats->tx_queue_packets += sent;
+	if (sent < n) {
+		s->stats->tx_queue_full += n - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+}
+
+static inline bool tx_direct(const struct ys_secondary *s, uint16_t port)
+{
+	return port < RTE_MAX_ETHPORTS && s->tx_routes[port].direct;
+}
+
+/*
+ * Consumes every staged mbuf. Each run of frames for one port goes out
+ * together on our own tx queue where that port has one for us; the rest
+ * go onto the tx ring in one enqueue, in their order (a port the primary
+ * does not know is its to count).
  */
 static void tx_flush(struct ys_secondary *s)
 {
-	unsigned sent;
+	struct rte_mbuf *ring[TX_STAGE];
+	unsigned n_ring = 0;
+	uint16_t i = 0;
 
-	if (s->n_tx == 0)
-		return;
-	sent = rte_ring_sp_enqueue_burst(s->tx_ring, (void **)s->tx, s->n_tx,
-	                                 NULL);
-	s->stats->tx_packets += sent;
-	if (sent < s->n_tx) {
-		s->stats->tx_ring_full += s->n_tx - sent;
-		ys_mbuf_free_bulk(&s->owner, s->tx + sent, s->n_tx - sent);
+	if (s->n_direct == 0 && s->n_tx > 0)
+		tx_ring_send(s, s->tx, s->n_tx);
+	while (s->n_direct > 0 && i < s->n_tx) {
+		uint16_t port = s->tx[i]->port, j = (uint16_t)(i + 1);
+
+		while (j < s->n_tx && s->tx[j]->port == port)
+			j++;
+		if (tx_direct(s, port))
+			tx_queue_send(s, port, s->tx + i, (uint16_t)(j - i));
+		else
+			while (i < j)
+				ring[n_ring++] = s->tx[i++];
+		i = j;
 	}
+	if (n_ring > 0)
+		tx_ring_send(s, ring, n_ring);
 	s->n_tx = 0;
 }
 
@@ -230,6 +298,42 @@ static int lookup_shared(struct ys_secondary *s)
 	}
 	s->owner.offset = s->meta_offset;
 	s->owner.owner = (uint16_t)(s->id + 1);
+	return 0;
+}
+
+/*
+ * Where our frames leave, per port, as the primary decided at start. A
+ * port in queue mode is attached in this process too (EAL brings the
+ * primary's devices along) and has our queue, tx_queue_base + id.
+ */
+static int init_tx(struct ys_secondary *s)
+{
+	for (uint32_t i = 0; i < s->shm->n_ports && i < YS_MAX_PORTS; i++) {
+		const struct ys_port_info *pi = &s->shm->ports[i];
+		uint16_t q = (uint16_t)(pi->tx_queue_base + s->id);
+		struct rte_eth_dev_info info;
+		struct rte_eth_link link;
+
+		if (pi->tx_via_ring)
+			continue;
+		if (pi->port_id >= RTE_MAX_ETHPORTS ||
+		    !rte_eth_dev_is_valid_port(pi->port_id) ||
+		    rte_eth_dev_info_get(pi->port_id, &info) != 0 ||
+		    q >= info.nb_tx_queues) {
+			YS_ERR("port %s: DPDK port %u or its tx queue %u is "
+			       "not usable in this process",
+			       pi->name, pi->port_id, q);
+			return -ENODEV;
+		}
+		/* memif maps the primary's regions here on a link update. */
+		if (strcmp(pi->driver, "net_memif") == 0)
+			rte_eth_link_get(pi->port_id, &link);
+		s->tx_routes[pi->port_id].direct = true;
+		s->tx_routes[pi->port_id].queue = q;
+		s->n_direct++;
+		YS_INFO("port %s: transmitting on own tx queue %u", pi->name,
+		        q);
+	}
 	return 0;
 }
 
@@ -448,6 +552,8 @@ static int start(struct ys_secondary *s)
 		rc = eal_attach(s);
 	if (rc == 0)
 		rc = lookup_shared(s);
+	if (rc == 0)
+		rc = init_tx(s);
 	if (rc == 0)
 		rc = init_stack(s);
 	if (rc == 0) {

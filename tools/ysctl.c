@@ -61,6 +61,12 @@ static void print_status(json_t *r)
 	       "s  file prefix %s\n\n",
 	       ival(pr, "pid"), sval(pr, "state"), sval(pr, "version"),
 	       ival(pr, "uptime_s"), sval(pr, "file_prefix"));
+	json_array_foreach(json_object_get(r, "mempools"), i, v)
+	        printf("mempool  %s  in use %" JSON_INTEGER_FORMAT
+	               " of %" JSON_INTEGER_FORMAT
+	               " (consumers can hold %" JSON_INTEGER_FORMAT ")\n\n",
+	               sval(v, "name"), ival(v, "in_use"), ival(v, "size"),
+	               ival(v, "needed"));
 	printf("%-8s %4s %-5s %-7s %12s %12s %12s %10s\n", "PORT", "ID", "LINK",
 	       "TX-MODE", "RX-PKTS", "TX-PKTS", "DISPATCHED", "DROPS");
 	json_array_foreach(json_object_get(r, "ports"), i, v) printf(
