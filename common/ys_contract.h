@@ -19,7 +19,7 @@
 #include "ys_stats.h"
 
 #define YS_CONTRACT_MAGIC   0x79737461636b3031ULL /* "ystack01" */
-#define YS_CONTRACT_VERSION 3u
+#define YS_CONTRACT_VERSION 4u
 
 /*
  * Names of shared DPDK objects (memzone, mempool, rings); the mbuf
@@ -34,6 +34,9 @@
 #define YS_MAX_PORTS       8
 #define YS_PORT_NAME_LEN   32
 #define YS_RETA_MAX        512
+/* Frames a secondary stages before a transmit: bounds what a secondary
+ * killed in the middle of one can lose (docs/dataplane.md). */
+#define YS_SECONDARY_TX_STAGE 64
 
 /*
  * The primary's DPDK lcore id. Mempool caches are indexed by lcore id in
@@ -71,7 +74,8 @@ struct ys_port_info {
 	 */
 	uint16_t tx_queue_base;
 	uint16_t n_tx_queues;
-	uint16_t n_rx_queues; /* all polled by the primary, never by a secondary */
+	uint16_t n_rx_queues; /* all polled by the primary, never by a secondary
+	                       */
 	uint16_t mtu;         /* IP MTU of the device once started */
 	uint32_t promiscuous; /* 1: promiscuous mode is on */
 	uint32_t nic_rss;     /* 1: RSS with our key and tuple: NIC hash used */

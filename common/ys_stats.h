@@ -93,7 +93,11 @@ struct ys_port_stats {
 	X(mbufs_reclaimed,                                                     \
 	  "mbufs a dead secondary held, freed by the primary")                 \
 	X(ring_mbufs_freed, "mbufs left on a dead secondary's rings, freed")   \
-	X(reta_rebuilds, "effective RETA rebuilt after a death or a rejoin")
+	X(reta_rebuilds, "effective RETA rebuilt after a death or a rejoin")   \
+	X(caches_abandoned, "dead secondaries' mempool caches not flushed: "   \
+	                    "they died inside the mempool")                    \
+	X(mbufs_maybe_lost, "bound on mbufs lost with abandoned caches and "   \
+	                    "unfinished transmits")
 
 struct ys_primary_stats {
 #define YS_X_FIELD(name, help) uint64_t name;
@@ -117,6 +121,8 @@ struct ys_secondary_stats {
 	YS_SECONDARY_COUNTERS(YS_X_FIELD)
 #undef YS_X_FIELD
 	struct ys_stack_stats stack;
+	/* 1 while inside the mempool (ys_mbuf.h); not a counter. */
+	volatile uint32_t in_mempool;
 } __rte_cache_aligned;
 
 #endif /* YS_STATS_H */

@@ -373,6 +373,14 @@ static json_t *cmd_register(struct ctl_client *c,
 		        "secondary %lld's previous process (pid %d) is still "
 		        "exiting; retry",
 		        (long long)id, shm->slots[id].pid);
+	if (ys_registry_pool_at_risk(srv->p))
+		return ys_ctl_reply_error(
+		        req->id, YS_CTL_E_UNAVAILABLE,
+		        "up to %llu mbufs were lost to secondaries that died "
+		        "inside the mempool, more than the pool's headroom: "
+		        "restart the primary",
+		        (unsigned long long)
+		                shm->primary_stats.mbufs_maybe_lost);
 	slot = &shm->slots[id];
 	/* The kernel's word for who registered, where it has one. */
 	slot->pid = c->peer_pid > 0 ? (int32_t)c->peer_pid : (int32_t)pid;

@@ -12,13 +12,15 @@
  *
  *   1. free what is on its rx and tx rings, and reset them;
  *   2. flush its lcore's mempool cache back to the pool (free mbufs it
- *      had cached; nobody else uses that lcore id);
+ *      had cached; nobody else uses that lcore id) — or abandon it, if
+ *      the secondary died inside the mempool (settle_cache());
  *   3. walk the pool for mbufs still tagged with its owner tag (the
  *      ones it held when it died, ys_mbuf.h) and free them.
  *
  * A restart with the same id is accepted once the old one is reaped.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -68,10 +70,46 @@ static void rebuild_reta(struct ys_primary *p)
 	p->shm->primary_stats.reta_rebuilds++;
 }
 
+/*
+ * Give the dead secondary's mempool cache back to the pool — unless it
+ * died inside the mempool (ys_mbuf.h): then the cache may hold stale
+ * pointers, so it is emptied without freeing anything, and what it held
+ * (plus a transmit it may have left half done) is counted as lost.
+ */
+static void settle_cache(struct ys_primary *p, uint32_t k)
+{
+	struct ys_secondary_stats *st = &p->shm->sec_stats[k];
+	struct rte_mempool_cache *cache =
+	        rte_mempool_default_cache(p->pool, p->shm->slots[k].lcore_id);
+	uint32_t lost;
+
+	if (!st->in_mempool) {
+		if (cache != NULL)
+			rte_mempool_cache_flush(cache, p->pool);
+		return;
+	}
+	lost = (cache != NULL ? cache->len : 0) + YS_SECONDARY_TX_STAGE;
+	if (cache != NULL)
+		cache->len = 0;
+	st->in_mempool = 0; /* its writer is dead: the block is ours now */
+	p->shm->primary_stats.caches_abandoned++;
+	p->shm->primary_stats.mbufs_maybe_lost += lost;
+	YS_WARN("secondary %u died inside the mempool: its cache is "
+	        "abandoned, up to %u mbufs lost (%" PRIu64 " in all)",
+	        k, lost, p->shm->primary_stats.mbufs_maybe_lost);
+}
+
+bool ys_registry_pool_at_risk(const struct ys_primary *p)
+{
+	const struct ys_pool_plan *plan = &p->pool_plan;
+
+	return p->shm->primary_stats.mbufs_maybe_lost >
+	       plan->size - RTE_MIN(plan->size, plan->needed);
+}
+
 bool ys_registry_reap(struct ys_primary *p, uint32_t k)
 {
 	struct ys_secondary_slot *slot = &p->shm->slots[k];
-	struct rte_mempool_cache *cache;
 	unsigned on_rings, held;
 
 	if (!p->reap_pending[k])
@@ -79,9 +117,7 @@ bool ys_registry_reap(struct ys_primary *p, uint32_t k)
 	if (!process_gone(slot->pid))
 		return false;
 	on_rings = ys_secondary_rings_reset(p, k);
-	cache = rte_mempool_default_cache(p->pool, slot->lcore_id);
-	if (cache != NULL)
-		rte_mempool_cache_flush(cache, p->pool);
+	settle_cache(p, k);
 	held = ys_pool_reclaim(p->pool, p->dispatch.meta_offset,
 	                       (uint16_t)(k + 1));
 	p->reap_pending[k] = 0;

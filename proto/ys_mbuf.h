@@ -29,6 +29,7 @@
 
 #include <stdint.h>
 
+#include <rte_atomic.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
@@ -45,11 +46,41 @@ struct ys_mbuf_meta {
 	uint16_t reserved;
 };
 
-/* Who tags: the dynamic field's offset and this process's owner value. */
+/*
+ * Who tags: the dynamic field's offset and this process's owner value.
+ *
+ * `in_pool`, when set, points at a flag in shared memory that is 1 while
+ * this process is inside the mempool (allocating or freeing, tags
+ * included). A process killed there may leave its mempool cache
+ * inconsistent: DPDK bumps a cache's length before it copies the pointers
+ * in, so flushing it could free stale pointers — mbufs in use elsewhere.
+ * The primary reads the flag of a dead secondary and, when set, abandons
+ * that cache instead of flushing it (primary/registry.c). Stores of a
+ * process that died are all visible to the others; a compiler barrier
+ * keeps them in program order.
+ */
 struct ys_mbuf_owner {
 	int offset;     /* of struct ys_mbuf_meta; used when owner != NONE */
 	uint16_t owner; /* this process's tag; YS_OWNER_NONE: tagging off */
+	volatile uint32_t *in_pool; /* NULL: not tracked */
 };
+
+/* Entering and leaving the mempool (see `in_pool` above). */
+static inline void ys_mbuf_pool_enter(const struct ys_mbuf_owner *o)
+{
+	if (o->in_pool != NULL) {
+		*o->in_pool = 1;
+		rte_compiler_barrier();
+	}
+}
+
+static inline void ys_mbuf_pool_leave(const struct ys_mbuf_owner *o)
+{
+	if (o->in_pool != NULL) {
+		rte_compiler_barrier();
+		*o->in_pool = 0;
+	}
+}
 
 static inline struct ys_mbuf_meta *ys_mbuf_meta(struct rte_mbuf *m, int offset)
 {
@@ -89,27 +120,34 @@ static inline void ys_mbuf_free(const struct ys_mbuf_owner *o,
 {
 	if (m == NULL)
 		return;
+	ys_mbuf_pool_enter(o);
 	ys_mbuf_release(o, m);
 	rte_pktmbuf_free(m);
+	ys_mbuf_pool_leave(o);
 }
 
 /* Free n mbufs. Consumes every pkts[i]. */
 static inline void ys_mbuf_free_bulk(const struct ys_mbuf_owner *o,
                                      struct rte_mbuf **pkts, unsigned n)
 {
+	ys_mbuf_pool_enter(o);
 	for (unsigned i = 0; i < n; i++)
 		ys_mbuf_release(o, pkts[i]);
 	rte_pktmbuf_free_bulk(pkts, n);
+	ys_mbuf_pool_leave(o);
 }
 
 /* Allocate one mbuf from `mp`, tagged as ours; NULL when empty. */
 static inline struct rte_mbuf *ys_mbuf_alloc(const struct ys_mbuf_owner *o,
                                              struct rte_mempool *mp)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_mbuf *m;
 
+	ys_mbuf_pool_enter(o);
+	m = rte_pktmbuf_alloc(mp);
 	if (m != NULL)
 		ys_mbuf_claim(o, m);
+	ys_mbuf_pool_leave(o);
 	return m;
 }
 
@@ -118,10 +156,13 @@ static inline struct rte_mbuf *ys_mbuf_copy(const struct ys_mbuf_owner *o,
                                             const struct rte_mbuf *m,
                                             struct rte_mempool *mp)
 {
-	struct rte_mbuf *c = rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
+	struct rte_mbuf *c;
 
+	ys_mbuf_pool_enter(o);
+	c = rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
 	if (c != NULL)
 		ys_mbuf_claim(o, c);
+	ys_mbuf_pool_leave(o);
 	return c;
 }
 

@@ -38,7 +38,6 @@
 #include "ys_stack.h"
 
 #define BURST             32
-#define TX_STAGE          64
 #define EAL_MAX_ARGS      32
 #define CTL_TIMEOUT_MS    2000
 #define EXIT_PRIMARY_GONE 3
@@ -67,8 +66,8 @@ struct ys_secondary {
 	struct ys_mbuf_owner owner; /* our tag on every mbuf we hold */
 	struct ys_stack stack;
 	uint16_t n_tx;
-	struct rte_mbuf *tx[TX_STAGE]; /* owned until flushed */
-	uint16_t n_direct;             /* ports with tx_routes[].direct */
+	struct rte_mbuf *tx[YS_SECONDARY_TX_STAGE]; /* owned until flushed */
+	uint16_t n_direct; /* ports with tx_routes[].direct */
 	struct tx_route tx_routes[RTE_MAX_ETHPORTS]; /* by DPDK port id */
 	struct event_base *base;
 	struct bufferevent *ctl;
@@ -118,15 +117,21 @@ static void tx_queue_send(struct ys_secondary *s, uint16_t port,
 {
 	uint16_t sent;
 
+	/*
+	 * Untagged frames not yet in the PMD's hands are nobody's: the
+	 * mempool flag marks the window, and a death inside it is counted
+	 * as a bounded loss (the PMD may also free to the mempool here).
+	 */
+	ys_mbuf_pool_enter(&s->owner);
 	for (uint16_t i = 0; i < n; i++)
 		ys_mbuf_release(&s->owner, pkts[i]);
 	sent = rte_eth_tx_burst(port, s->tx_routes[port].queue, pkts, n);
+	if (sent < n)
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	ys_mbuf_pool_leave(&s->owner);
 	s->stats->tx_packets += sent;
 	s->stats->tx_queue_packets += sent;
-	if (sent < n) {
-		s->stats->tx_queue_full += n - sent;
-		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-	}
+	s->stats->tx_queue_full += n - sent;
 }
 
 static inline bool tx_direct(const struct ys_secondary *s, uint16_t port)
@@ -142,7 +147,7 @@ static inline bool tx_direct(const struct ys_secondary *s, uint16_t port)
  */
 static void tx_flush(struct ys_secondary *s)
 {
-	struct rte_mbuf *ring[TX_STAGE];
+	struct rte_mbuf *ring[YS_SECONDARY_TX_STAGE];
 	unsigned n_ring = 0;
 	uint16_t i = 0;
 
@@ -170,7 +175,7 @@ static int stack_tx(void *ctx, struct rte_mbuf *m)
 {
 	struct ys_secondary *s = ctx;
 
-	if (s->n_tx == TX_STAGE)
+	if (s->n_tx == YS_SECONDARY_TX_STAGE)
 		tx_flush(s);
 	s->tx[s->n_tx++] = m;
 	return 0;
@@ -298,6 +303,7 @@ static int lookup_shared(struct ys_secondary *s)
 	}
 	s->owner.offset = s->meta_offset;
 	s->owner.owner = (uint16_t)(s->id + 1);
+	s->owner.in_pool = &s->stats->in_mempool;
 	return 0;
 }
 
