@@ -28,6 +28,7 @@
 	  "IPv6 neighbour discovery copied to every secondary")                \
 	X(icmp_error_steered, "ICMP errors sent to the quoted flow's owner")   \
 	X(nic_hash_used, "frames dispatched by the NIC's own RSS hash")        \
+	X(nic_hash_mismatch, "NIC hashes that differed from ours (then off)")  \
 	X(lent, "frames dispatched to a secondary lending a dead one's entry") \
 	X(reasm_fragments, "IP fragments taken into reassembly")               \
 	X(reasm_datagrams, "datagrams reassembled and dispatched whole")       \
@@ -59,12 +60,15 @@
 /* X(name, help): every reason the dispatcher drops a frame. */
 #define YS_PORT_DROPS(X)                                                       \
 	X(runt, "frame shorter than the headers it claims")                    \
+	X(vlan_too_many, "more than two VLAN tags")                            \
 	X(unsupported_ethertype, "neither IPv4, IPv6 nor ARP")                 \
 	X(ip_malformed, "IP header bad: version, IHL or lengths")              \
 	X(ipv6_ext_unsupported,                                                \
 	  "IPv6 extension headers too many or a fragment header not first")    \
 	X(reasm_failed, "fragments dropped: overlap, too many, or table full") \
 	X(reasm_bad_fragment, "fragment headers not in its first segment")     \
+	X(reasm_oversize,                                                      \
+	  "reassembled datagram over 65535 bytes or inconsistent")             \
 	X(rx_ring_full, "secondary's rx ring full")                            \
 	X(secondary_dead, "flow's secondary is not running")                   \
 	X(arp_copy_failed, "no mbuf to copy an ARP frame")                     \

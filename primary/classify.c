@@ -79,9 +79,10 @@ static bool quoted_ipv4_flow(const struct rte_mbuf *m, uint32_t off,
 	if (ihl < sizeof(*in))
 		return false;
 	key_l3(k, &in->dst_addr, &in->src_addr, 4);
+	/* A first fragment (offset 0, MF or not) carries the ports. */
 	if ((in->next_proto_id != IPPROTO_TCP &&
 	     in->next_proto_id != IPPROTO_UDP) ||
-	    rte_ipv4_frag_pkt_is_fragmented(in))
+	    (in->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return true;
 	ports = rte_pktmbuf_read(m, off + ihl, sizeof(pbuf), pbuf);
 	if (ports != NULL) {
@@ -215,8 +216,21 @@ static enum ys_class classify_ipv6(const struct rte_mbuf *m, uint32_t l3,
 	key_l3(&c->key, ip->src_addr, ip->dst_addr, 16);
 	nh = ip->proto;
 	if (nh == IPPROTO_FRAGMENT) {
-		c->l3_len = sizeof(*ip) + sizeof(struct rte_ipv6_fragment_ext);
-		return YS_CLASS_FRAGMENT;
+		struct rte_ipv6_fragment_ext fbuf;
+		const struct rte_ipv6_fragment_ext *fh =
+		        rte_pktmbuf_read(m, off, sizeof(fbuf), &fbuf);
+
+		if (fh == NULL)
+			return ys_class_drop(c, YS_PORT_DROP_runt);
+		c->l3_len = sizeof(*ip) + sizeof(*fh);
+		/*
+		 * RFC 6946: an "atomic" fragment (offset 0, M clear) is a
+		 * whole datagram; only real fragments need reassembly.
+		 */
+		if ((fh->frag_data & RTE_BE16(0xfff9)) != 0)
+			return YS_CLASS_FRAGMENT;
+		nh = fh->next_header;
+		off += sizeof(*fh);
 	}
 	for (int i = 0; ipv6_is_ext(nh); i++) {
 		uint8_t ebuf[2];
@@ -264,7 +278,9 @@ enum ys_class ys_classify(const struct rte_mbuf *m, struct ys_classified *c)
 	     tags++) {
 		const struct rte_vlan_hdr *vh;
 
-		if (tags == 2 || rte_pktmbuf_data_len(m) < l3 + sizeof(*vh))
+		if (tags == 2)
+			return ys_class_drop(c, YS_PORT_DROP_vlan_too_many);
+		if (rte_pktmbuf_data_len(m) < l3 + sizeof(*vh))
 			return ys_class_drop(c, YS_PORT_DROP_runt);
 		vh = rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *,
 		                             l3);

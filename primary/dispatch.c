@@ -55,7 +55,8 @@ static void stage(const struct ys_dispatch *d, struct ys_port_stats *stats,
 /*
  * Consumes m. Every live secondary gets its own copy (never a shared
  * reference: each owner frees its own, and owner tags stay per mbuf),
- * and exactly the one that owns the address pair is told to answer.
+ * and exactly the one that owns the address pair is told to answer. The
+ * responder gets the original, so a failed copy never silences a reply.
  */
 static void fanout(const struct ys_dispatch *d, struct ys_port_stats *stats,
                    struct staged *st, uint16_t responder, struct rte_mbuf *m)
@@ -72,21 +73,19 @@ static void fanout(const struct ys_dispatch *d, struct ys_port_stats *stats,
 	/* The owner is down: a live one answers, or nobody would. */
 	if (!secondary_running(d, responder))
 		responder = (uint16_t)last;
-	for (uint16_t k = 0; k < (uint16_t)last; k++) {
+	for (uint16_t k = 0; k < d->n_secondaries; k++) {
 		struct rte_mbuf *c;
 
-		if (!secondary_running(d, k))
+		if (k == responder || !secondary_running(d, k))
 			continue;
 		c = rte_pktmbuf_copy(m, d->pool, 0, UINT32_MAX);
 		if (c == NULL) {
 			stats->drops[YS_PORT_DROP_arp_copy_failed]++;
 			continue;
 		}
-		stage(d, stats, st, k, c,
-		      k == responder ? YS_MBUF_F_ARP_RESPONDER : 0);
+		stage(d, stats, st, k, c, 0);
 	}
-	stage(d, stats, st, (uint16_t)last, m,
-	      last == responder ? YS_MBUF_F_ARP_RESPONDER : 0);
+	stage(d, stats, st, responder, m, YS_MBUF_F_ARP_RESPONDER);
 }
 
 /* Consumes every staged mbuf: enqueued, or freed as rx_ring_full. */
@@ -152,21 +151,49 @@ static inline bool nic_hash_usable(const struct ys_dispatch_port *port,
                                    bool reassembled)
 {
 	return port->nic_hash && !reassembled && c->l4_ports &&
+	       c->l2_len <= RTE_ETHER_HDR_LEN + 4 /* QinQ: L2 hash on some */ &&
 	       (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) &&
 	       (c->key.len == 12 || c->l3_len == sizeof(struct rte_ipv6_hdr));
 }
 
+/*
+ * Trust, but verify: the first NIC_HASH_CHECKS hashes and one in 1024
+ * after are recomputed; one mismatch (a PMD that ignored our key, or
+ * hashes symmetrically) turns the NIC's hash off for the port for good,
+ * since every other path — ICMP errors, reassembled datagrams, the
+ * stack's local ports — uses ours.
+ */
+#define NIC_HASH_CHECKS 64
+
+static inline uint32_t nic_hash(const struct ys_dispatch *d,
+                                struct ys_dispatch_port *port,
+                                const struct rte_mbuf *m,
+                                const struct ys_classified *c)
+{
+	uint64_t n = port->stats->nic_hash_used++;
+
+	if (unlikely(n < NIC_HASH_CHECKS || (n & 1023) == 0)) {
+		uint32_t ours = key_hash(d->thash, &c->key);
+
+		if (ours != m->hash.rss) {
+			port->stats->nic_hash_mismatch++;
+			port->nic_hash = false;
+			return ours;
+		}
+	}
+	return m->hash.rss;
+}
+
 /* The secondary for a classified flow, counting how it was chosen. */
 static uint16_t flow_target(const struct ys_dispatch *d,
-                            const struct ys_dispatch_port *port,
-                            struct rte_mbuf *m, const struct ys_classified *c,
-                            bool reassembled)
+                            struct ys_dispatch_port *port, struct rte_mbuf *m,
+                            const struct ys_classified *c, bool reassembled)
 {
 	uint32_t hash, idx;
 
 	if (nic_hash_usable(port, m, c, reassembled)) {
-		hash = m->hash.rss;
-		port->stats->nic_hash_used++;
+		hash = nic_hash(d, port, m, c);
+		m->hash.rss = hash;
 	} else {
 		hash = key_hash(d->thash, &c->key);
 		m->hash.rss = hash;
@@ -198,7 +225,7 @@ static struct rte_mbuf *reassemble(const struct ys_dispatch *d,
 
 /* Consumes m: staged for one or every secondary, held, or dropped. */
 static void dispatch_one(const struct ys_dispatch *d,
-                         const struct ys_dispatch_port *port, struct staged *st,
+                         struct ys_dispatch_port *port, struct staged *st,
                          struct rte_mbuf *m, uint64_t now)
 {
 	struct ys_classified c;
@@ -233,8 +260,8 @@ static void dispatch_one(const struct ys_dispatch *d,
 }
 
 void ys_dispatch_burst(const struct ys_dispatch *d,
-                       const struct ys_dispatch_port *port,
-                       struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc)
+                       struct ys_dispatch_port *port, struct rte_mbuf **pkts,
+                       uint16_t n, uint64_t now_tsc)
 {
 	/* n <= YS_BURST, and fan-out adds at most one copy per secondary. */
 	struct staged st[YS_MAX_SECONDARIES];

@@ -211,8 +211,9 @@ static uint32_t corruptible_len(const struct rte_mbuf *m)
 	return RTE_MIN(len - l2, (uint32_t)rte_be_to_cpu_16(ip->total_length));
 }
 
-/* Every segment of m is ours alone to write (no clone shares its data:
- * a secondary's retransmission queue may hold a reference). */
+/* Every segment of m is ours alone to write. yastack never shares an
+ * mbuf by reference (ys_mbuf.h), so this holds today; the check keeps a
+ * future clone from being corrupted in place. */
 static int writable(const struct rte_mbuf *m)
 {
 	for (; m != NULL; m = m->next)

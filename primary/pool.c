@@ -24,6 +24,19 @@ static uint32_t cache_max(void)
 	return YS_POOL_CACHE_SIZE * 3 / 2;
 }
 
+/* Mbufs the largest frame of any port takes (two VLAN tags allowed). */
+static uint32_t segments_per_frame(const struct ys_config *cfg)
+{
+	const uint32_t room = RTE_MBUF_DEFAULT_DATAROOM;
+	uint32_t frame = 0;
+
+	for (uint32_t i = 0; i < cfg->n_ports; i++)
+		frame = RTE_MAX(frame, (uint32_t)cfg->ports[i].mtu +
+		                               RTE_ETHER_HDR_LEN + 8 +
+		                               RTE_ETHER_CRC_LEN);
+	return (frame + room - 1) / room;
+}
+
 void ys_pool_plan(const struct ys_config *cfg, const struct ys_port_info *ports,
                   struct ys_pool_plan *plan)
 {
@@ -38,16 +51,21 @@ void ys_pool_plan(const struct ys_config *cfg, const struct ys_port_info *ports,
 		plan->port_rx += cfg->ports[i].rx_desc * rxq;
 		plan->port_tx += cfg->ports[i].tx_desc * txq;
 		if (cfg->ports[i].impair.enabled)
-			plan->impairment += 2 * (YS_IMPAIR_QUEUE_SIZE + 1);
+			/* Per direction: the delay FIFO, a held frame and
+			 * its copy, and one output burst. */
+			plan->impairment +=
+			        2 * (YS_IMPAIR_QUEUE_SIZE + 2 + YS_BURST);
 	}
 	/* A ring of size N holds N - 1 entries. */
 	plan->rx_rings = n_sec * (cfg->secondaries.ring_size - 1);
 	plan->tx_rings = n_sec * (cfg->secondaries.ring_size - 1);
 	plan->lcore_caches = (n_sec + 1) * cache_max();
 	plan->stacks = n_sec * YS_SECONDARY_STACK_MBUFS;
-	plan->reassembly =
-	        cfg->reassembly.max_flows * RTE_LIBRTE_IP_FRAG_MAX_FRAG +
-	        RTE_IP_FRAG_DEATH_ROW_MBUF_LEN;
+	/* A fragment is a frame, of one or more segments (scatter rx). */
+	plan->reassembly = cfg->reassembly.max_flows *
+	                           RTE_LIBRTE_IP_FRAG_MAX_FRAG *
+	                           segments_per_frame(cfg) +
+	                   RTE_IP_FRAG_DEATH_ROW_MBUF_LEN;
 	/* One burst in hand, plus a fan-out copy per secondary per frame. */
 	plan->primary = YS_BURST * (n_sec + 1);
 #define YS_X_SUM(name, help) plan->needed += plan->name;

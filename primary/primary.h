@@ -46,7 +46,8 @@ struct ys_dispatch {
 /* The port a burst came from, as the dispatcher sees it. */
 struct ys_dispatch_port {
 	struct ys_port_stats *stats;
-	bool nic_hash; /* the PMD's RSS hash uses our key and tuple */
+	bool nic_hash; /* the PMD's RSS hash uses our key and tuple; cleared
+	                * by the dispatcher if a sampled hash disagrees */
 };
 
 struct ys_primary {
@@ -64,7 +65,7 @@ struct ys_primary {
 	struct event *reaper; /* periodic liveness check of secondaries */
 	uint8_t reap_pending[YS_MAX_SECONDARIES]; /* dead, not yet reaped */
 	uint16_t n_ports;
-	uint16_t port_ids[YS_MAX_PORTS]; /* config index -> DPDK port id */
+	uint16_t port_ids[YS_MAX_PORTS];  /* config index -> DPDK port id */
 	uint16_t rx_queues[YS_MAX_PORTS]; /* rx queues the primary polls */
 	uint16_t rx_next[YS_MAX_PORTS];   /* the rx queue polled first next */
 	struct ys_impair *impair[YS_MAX_PORTS]; /* per port; NULL: off */
@@ -99,8 +100,8 @@ uint16_t ys_port_rx_burst(struct ys_primary *p, uint16_t i,
  * reassembly, or freed and counted in port->stats.
  */
 void ys_dispatch_burst(const struct ys_dispatch *d,
-                       const struct ys_dispatch_port *port,
-                       struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc);
+                       struct ys_dispatch_port *port, struct rte_mbuf **pkts,
+                       uint16_t n, uint64_t now_tsc);
 
 /*
  * dispatch.c: the effective RETA `out` from the configured one: with

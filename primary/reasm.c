@@ -21,7 +21,7 @@
 struct ys_reasm {
 	struct rte_ip_frag_tbl *tbl;
 	struct rte_ip_frag_death_row dr;
-	uint32_t held; /* fragments in the table */
+	uint32_t held; /* mbuf segments in the table */
 };
 
 struct ys_reasm *ys_reasm_create(const struct ys_cfg_reassembly *cfg,
@@ -65,10 +65,14 @@ uint32_t ys_reasm_held(const struct ys_reasm *r)
 /* Count and free what the library put on the death row. */
 static void bury(struct ys_reasm *r, uint64_t *counter)
 {
+	uint32_t segs = 0;
+
 	if (r->dr.cnt == 0)
 		return;
 	*counter += r->dr.cnt;
-	r->held -= RTE_MIN(r->held, r->dr.cnt);
+	for (uint32_t i = 0; i < r->dr.cnt; i++)
+		segs += r->dr.row[i]->nb_segs;
+	r->held -= RTE_MIN(r->held, segs);
 	rte_ip_frag_free_death_row(&r->dr, 0);
 }
 
@@ -76,12 +80,39 @@ static void bury(struct ys_reasm *r, uint64_t *counter)
  * The library reads mbuf lengths, not IP lengths: cut Ethernet padding
  * off short fragments, or it would become part of the datagram.
  */
-static void trim_padding(struct rte_mbuf *m, const struct ys_classified *c)
+static int trim_padding(struct rte_mbuf *m, const struct ys_classified *c)
 {
 	uint32_t want = c->l3_offset + c->ip_len;
 
-	if (rte_pktmbuf_pkt_len(m) > want)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - want));
+	if (rte_pktmbuf_pkt_len(m) <= want)
+		return 0;
+	/* Fails when the padding spans segments: not worth a special case. */
+	return rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - want));
+}
+
+/*
+ * The library checks neither the 65535-byte limit (RFC 791 3.1, RFC 8200
+ * 4.5) nor that the length it writes matches what it chained: a datagram
+ * whose IP length is not exactly the frame's is refused here.
+ */
+static bool whole_consistent(const struct rte_mbuf *m, bool v6)
+{
+	uint32_t ip_len;
+
+	if (v6) {
+		const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(
+		        m, const struct rte_ipv6_hdr *, m->l2_len);
+
+		ip_len = sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len);
+	} else {
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+		        m, const struct rte_ipv4_hdr *, m->l2_len);
+
+		ip_len = rte_be_to_cpu_16(ip->total_length);
+	}
+	return rte_pktmbuf_pkt_len(m) == m->l2_len + ip_len &&
+	       rte_pktmbuf_pkt_len(m) - m->l2_len <=
+	               UINT16_MAX + (v6 ? 40u : 0u);
 }
 
 static struct rte_mbuf *add_ipv4(struct ys_reasm *r, struct rte_mbuf *m,
@@ -121,22 +152,27 @@ struct rte_mbuf *ys_reasm_add(struct ys_reasm *r, struct ys_port_stats *stats,
 	struct rte_mbuf *whole;
 
 	/* Both headers must sit in the first segment for the library. */
-	if (rte_pktmbuf_data_len(m) < c->l3_offset + c->l3_len) {
+	if (rte_pktmbuf_data_len(m) < c->l3_offset + c->l3_len ||
+	    trim_padding(m, c) != 0) {
 		stats->drops[YS_PORT_DROP_reasm_bad_fragment]++;
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	trim_padding(m, c);
 	m->l2_len = c->l2_len;
 	m->l3_len = c->l3_len;
 	stats->reasm_fragments++;
-	r->held++;
+	r->held += m->nb_segs;
 	whole = v6 ? add_ipv6(r, m, now_tsc) : add_ipv4(r, m, now_tsc);
 	bury(r, &stats->drops[YS_PORT_DROP_reasm_failed]);
-	if (whole != NULL) {
-		r->held -= RTE_MIN(r->held, (uint32_t)whole->nb_segs);
-		stats->reasm_datagrams++;
+	if (whole == NULL)
+		return NULL;
+	r->held -= RTE_MIN(r->held, (uint32_t)whole->nb_segs);
+	if (!whole_consistent(whole, v6)) {
+		stats->drops[YS_PORT_DROP_reasm_oversize]++;
+		rte_pktmbuf_free(whole);
+		return NULL;
 	}
+	stats->reasm_datagrams++;
 	return whole;
 }
 

@@ -41,7 +41,7 @@ struct rte_mbuf *ys_reasm_add(struct ys_reasm *r, struct ys_port_stats *stats,
  */
 void ys_reasm_tick(struct ys_reasm *r, uint64_t *timed_out, uint64_t now_tsc);
 
-/* Fragments held right now (for the pool's accounting and status). */
+/* Mbuf segments held right now (for the pool's accounting and status). */
 uint32_t ys_reasm_held(const struct ys_reasm *r);
 
 #endif /* YS_REASM_H */

@@ -17,7 +17,9 @@
  *  - tags are cleared before the mbuf leaves the owner (never after), and
  *    only the primary clears them for frames on a ring;
  *  - yastack never shares an mbuf between processes by reference count:
- *    ARP fan-out and fragmentation copy, nothing makes indirect mbufs;
+ *    ARP fan-out and fragmentation copy, nothing makes indirect mbufs,
+ *    and a queue that must keep what it transmits (a TCP retransmission
+ *    queue) keeps a deep copy, never a second reference;
  *  - a free mbuf in the pool (or in a mempool cache) has owner 0.
  *
  * A struct ys_mbuf_owner whose owner is YS_OWNER_NONE (the primary, or a

@@ -609,10 +609,15 @@ int main(int argc, char **argv)
 	 * once registered: a refused duplicate shares the live secondary's
 	 * lcore id, and flushing would corrupt that process's cache.
 	 */
-	if (s->registered)
+	if (s->registered) {
+		/* Flagged: a kill half way must not have the primary flush
+		 * the same cache again (ys_mbuf.h). */
+		ys_mbuf_pool_enter(&s->owner);
 		rte_mempool_cache_flush(
 		        rte_mempool_default_cache(s->pool, rte_lcore_id()),
 		        s->pool);
+		ys_mbuf_pool_leave(&s->owner);
+	}
 	if (s->ctl != NULL)
 		bufferevent_free(s->ctl);
 	if (s->base != NULL)

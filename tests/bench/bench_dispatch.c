@@ -127,7 +127,7 @@ static int consumer(void *arg)
  */
 static double run_dispatch(struct bench *b, uint64_t packets)
 {
-	const struct ys_dispatch_port port = {.stats = &b->stats};
+	struct ys_dispatch_port port = {.stats = &b->stats};
 	uint64_t done = 0, busy = 0;
 	struct rte_mbuf *pkts[YS_BURST];
 

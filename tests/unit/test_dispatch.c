@@ -346,7 +346,7 @@ static void test_vlan_same_owner(void **state)
 	/* Three tags is more than 802.1ad allows. */
 	dispatch_one(ipv4_frame("198.18.1.1", "198.18.0.2", IPPROTO_UDP, udp, 8,
 	                        0, 3));
-	assert_int_equal(g_stats.drops[YS_PORT_DROP_runt], 1);
+	assert_int_equal(g_stats.drops[YS_PORT_DROP_vlan_too_many], 1);
 }
 
 /*
@@ -358,14 +358,20 @@ static void test_icmp_error_follows_quoted_flow(void **state)
 	uint8_t icmp[8 + 20 + 8] = {3, 3};
 	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(icmp + 8);
 	uint16_t *ports = (uint16_t *)(icmp + 28);
-	unsigned want = owner4("198.18.0.1", "198.18.0.2", 53, 5000);
+	uint16_t sport = 5000;
+	unsigned want;
 
 	(void)state;
+	/* A port whose flow's owner differs from the address pair's. */
+	while (owner4("198.18.0.1", "198.18.0.2", 53, sport) ==
+	       owner4("198.18.0.1", "198.18.0.2", 0, 0))
+		sport++;
+	want = owner4("198.18.0.1", "198.18.0.2", 53, sport);
 	in->version_ihl = 0x45;
 	in->next_proto_id = IPPROTO_UDP;
 	in->src_addr = ip("198.18.0.2");
 	in->dst_addr = ip("198.18.0.1");
-	ports[0] = htons(5000);
+	ports[0] = htons(sport);
 	ports[1] = htons(53);
 	dispatch_one(ipv4_frame("198.18.0.1", "198.18.0.2", IPPROTO_ICMP, icmp,
 	                        sizeof(icmp), 0, 0));
@@ -561,6 +567,49 @@ static void test_ipv6_fragments_reassembled(void **state)
 	assert_int_equal(g_stats.reasm_datagrams, 1);
 }
 
+/* RFC 6946: an IPv6 atomic fragment is delivered at once, by its ports. */
+static void test_ipv6_atomic_fragment(void **state)
+{
+	uint8_t pkt[8 + 8] = {IPPROTO_UDP, 0,    0, 0, 0, 0, 0, 9,
+	                      0x13,        0x88, 0, 7, 0, 8, 0, 0};
+	uint8_t key[36];
+
+	(void)state;
+	v6("2001:db8::7", key);
+	v6("2001:db8::2", key + 16);
+	memcpy(key + 32, "\x13\x88\x00\x07", 4);
+	dispatch_one(ipv6_frame("2001:db8::7", "2001:db8::2", IPPROTO_FRAGMENT,
+	                        pkt, sizeof(pkt)));
+	assert_int_equal(drain(owner_of(key, 36), NULL), 1);
+	assert_int_equal(g_stats.reasm_fragments, 0);
+}
+
+/* An ICMP error quoting a first fragment (MF set) still has its ports. */
+static void test_icmp_error_quoting_first_fragment(void **state)
+{
+	uint8_t icmp[8 + 20 + 8] = {3, 4}; /* fragmentation needed */
+	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(icmp + 8);
+	uint16_t *ports = (uint16_t *)(icmp + 28);
+	uint16_t sport = 5001;
+
+	(void)state;
+	in->version_ihl = 0x45;
+	in->next_proto_id = IPPROTO_UDP;
+	in->fragment_offset = htons(RTE_IPV4_HDR_MF_FLAG);
+	in->src_addr = ip("198.18.0.2");
+	in->dst_addr = ip("198.18.0.1");
+	/* A port whose flow's owner differs from the address pair's. */
+	while (owner4("198.18.0.1", "198.18.0.2", 53, sport) ==
+	       owner4("198.18.0.1", "198.18.0.2", 0, 0))
+		sport++;
+	ports[0] = htons(sport);
+	ports[1] = htons(53);
+	dispatch_one(ipv4_frame("198.18.0.1", "198.18.0.2", IPPROTO_ICMP, icmp,
+	                        sizeof(icmp), 0, 0));
+	assert_int_equal(
+	        drain(owner4("198.18.0.1", "198.18.0.2", 53, sport), NULL), 1);
+}
+
 /*
  * Failover: with "rebalance" a dead secondary's entries are lent to the
  * live one (and counted as lent); with "drop" they stay and drop.
@@ -592,27 +641,70 @@ static void test_failover_lend_and_drop(void **state)
 }
 
 /* The NIC's hash is trusted for plain TCP/UDP only. */
+/* A UDP frame from 198.18.3.1:sport whose NIC hash says `rss`. */
+static struct rte_mbuf *nic_frame(uint16_t sport, uint32_t rss)
+{
+	uint16_t udp[4] = {htons(sport), htons(2), htons(8), 0};
+	struct rte_mbuf *m = ipv4_frame("198.18.3.1", "198.18.0.2", IPPROTO_UDP,
+	                                udp, 8, 0, 0);
+
+	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	m->hash.rss = rss;
+	return m;
+}
+
+static uint32_t sw_hash(uint16_t sport)
+{
+	return ys_toeplitz_ipv4_l4(&g_thash, ip("198.18.3.1"), ip("198.18.0.2"),
+	                           htons(sport), htons(2));
+}
+
+/*
+ * The NIC's hash is trusted for plain TCP/UDP only, and verified: the
+ * first 64 are checked (and match), the 65th is trusted unchecked (a
+ * planted wrong hash steers it: proof it is used), the 1025th is checked
+ * again and a mismatch turns the NIC's hash off for good.
+ */
 static void test_nic_hash(void **state)
 {
-	uint16_t udp[4] = {htons(1), htons(2), htons(8), 0};
 	uint8_t echo[8] = {8, 0};
+	uint16_t sp = 1;
 	struct rte_mbuf *m;
+	unsigned owner;
 
 	(void)state;
 	g_port.nic_hash = true;
-	m = ipv4_frame("198.18.3.1", "198.18.0.2", IPPROTO_UDP, udp, 8, 0, 0);
-	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
-	m->hash.rss = 1; /* RETA entry 1: secondary 1 */
-	dispatch_one(m);
-	assert_int_equal(drain(1, NULL), 1);
-	assert_int_equal(g_stats.nic_hash_used, 1);
+	for (int i = 0; i < 64; i++, sp++) {
+		dispatch_one(nic_frame(sp, sw_hash(sp)));
+		assert_int_equal(drain(0, NULL) + drain(1, NULL), 1);
+	}
+	owner = ys_reta_lookup(g_reta, 128, sw_hash(sp));
+	dispatch_one(nic_frame(sp, sw_hash(sp) ^ 1)); /* the other secondary */
+	assert_int_equal(drain(1 - owner, NULL), 1);
+	sp++;
+	/* ICMP is hashed by us whatever the NIC says. */
 	m = ipv4_frame("198.18.3.1", "198.18.0.2", IPPROTO_ICMP, echo, 8, 0, 0);
 	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
 	m->hash.rss = 1;
 	dispatch_one(m);
 	assert_int_equal(drain(owner4("198.18.3.1", "198.18.0.2", 0, 0), NULL),
 	                 1);
-	assert_int_equal(g_stats.nic_hash_used, 1);
+	assert_int_equal(g_stats.nic_hash_used, 65);
+	for (; g_stats.nic_hash_used < 1024; sp++) {
+		dispatch_one(nic_frame(sp, sw_hash(sp)));
+		drain(0, NULL);
+		drain(1, NULL);
+	}
+	owner = ys_reta_lookup(g_reta, 128, sw_hash(sp));
+	dispatch_one(nic_frame(sp, sw_hash(sp) ^ 1)); /* checked: caught */
+	assert_int_equal(drain(owner, NULL), 1);
+	assert_int_equal(g_stats.nic_hash_mismatch, 1);
+	assert_false(g_port.nic_hash);
+	sp++;
+	dispatch_one(nic_frame(sp, sw_hash(sp) ^ 1)); /* no longer trusted */
+	assert_int_equal(drain(ys_reta_lookup(g_reta, 128, sw_hash(sp)), NULL),
+	                 1);
+	assert_int_equal(g_stats.nic_hash_used, 1025);
 }
 
 /*
@@ -742,6 +834,8 @@ int main(void)
 	        T(test_reasm_too_many_fragments),
 	        T(test_reasm_timeout),
 	        T(test_ipv6_fragments_reassembled),
+	        T(test_ipv6_atomic_fragment),
+	        T(test_icmp_error_quoting_first_fragment),
 	        T(test_failover_lend_and_drop),
 	        T(test_nic_hash),
 	        T(test_garbage_accounted),
