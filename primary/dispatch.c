@@ -265,15 +265,21 @@ void ys_dispatch_burst(const struct ys_dispatch *d,
 {
 	/* n <= YS_BURST, and fan-out adds at most one copy per secondary. */
 	struct staged st[YS_MAX_SECONDARIES];
+	/*
+	 * A local copy: stores through port->stats could alias *port, and
+	 * the compiler would reload it for every frame.
+	 */
+	struct ys_dispatch_port local = *port;
 
 	for (uint16_t k = 0; k < d->n_secondaries; k++)
 		st[k].n = 0;
 	for (uint16_t i = 0; i < n; i++) {
-		port->stats->rx_packets++;
-		port->stats->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		dispatch_one(d, port, st, pkts[i], now_tsc);
+		local.stats->rx_packets++;
+		local.stats->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		dispatch_one(d, &local, st, pkts[i], now_tsc);
 	}
-	flush_staged(d, port->stats, st);
+	flush_staged(d, local.stats, st);
+	port->nic_hash = local.nic_hash; /* cleared on a mismatch */
 }
 
 void ys_reta_lend(const uint16_t *home, uint32_t size,
