@@ -263,6 +263,9 @@ static struct rte_mbuf *corrupt(struct ys_impair_dir *d, struct rte_mbuf *m)
 	off = (uint32_t)(((draw >> 32) * len) >> 32);
 	flip_bit(m, (uint32_t)sizeof(struct rte_ether_hdr) + off,
 	         (unsigned)(draw & 7));
+	/* A NIC's checksum verdict no longer holds: the stack must check. */
+	m->ol_flags &=
+	        ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
 	count(d, YS_IMPAIR_CTR_CORRUPTED);
 	return m;
 }

@@ -172,6 +172,9 @@ struct rte_mbuf *ys_reasm_add(struct ys_reasm *r, struct ys_port_stats *stats,
 		rte_pktmbuf_free(whole);
 		return NULL;
 	}
+	/* Any checksum verdict was about a fragment, not this datagram. */
+	whole->ol_flags &=
+	        ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
 	stats->reasm_datagrams++;
 	return whole;
 }

@@ -33,7 +33,10 @@
  * reply reuses the chain in place, Ethernet padding is trimmed across
  * segments, and the fragmenter copies from any segment.
  *
- * Checksums are computed in software; offload flags are left untouched.
+ * The IPv4 header checksum of a received frame is trusted to the NIC when
+ * it says GOOD or BAD (RTE_MBUF_F_RX_IP_CKSUM_*, on ports whose rx
+ * checksum offload the primary enabled) and computed otherwise; all
+ * other checksums are computed in software.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -60,6 +63,22 @@
 #define IPV4_ADDRLEN 4
 #define ICMP_HLEN    ((uint32_t)sizeof(struct rte_icmp_hdr)) /* 8 */
 #define CKSUM_OK     0xffff /* raw sum of a region whose checksum is right */
+
+/* The NIC's verdict on the IPv4 header checksum when it gave one. */
+static bool ipv4_hdr_cksum_ok(struct ys_stack *st, const struct rte_mbuf *m,
+                              const void *ih, uint32_t hlen)
+{
+	switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
+	case RTE_MBUF_F_RX_IP_CKSUM_GOOD:
+		st->stats->ip_rx_cksum_offloaded++;
+		return true;
+	case RTE_MBUF_F_RX_IP_CKSUM_BAD:
+		st->stats->ip_rx_cksum_offloaded++;
+		return false;
+	default:
+		return rte_raw_cksum(ih, hlen) == CKSUM_OK;
+	}
+}
 
 /* RFC 1122 3.2.1.7: TTL of datagrams the host originates ("Assigned
  * Numbers" default, 64 since RFC 1700). */
@@ -532,7 +551,7 @@ static void ipv4_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
 		goto malformed;
 	/* RFC 1122 3.2.1.2: a host MUST verify the header checksum and
 	 * silently discard a datagram whose checksum is bad. */
-	if (rte_raw_cksum(ih, hlen) != CKSUM_OK) {
+	if (!ipv4_hdr_cksum_ok(st, m, ih, hlen)) {
 		stack_drop(st, m, YS_STACK_DROP_ip_bad_checksum);
 		return;
 	}

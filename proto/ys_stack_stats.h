@@ -18,6 +18,7 @@
 	X(arp_requests_left_to_peer,                                           \
 	  "ARP requests for us answered by another instance")                  \
 	X(ip_rx, "IPv4 datagrams received")                                    \
+	X(ip_rx_cksum_offloaded, "IPv4 header checksums the NIC verified")     \
 	X(icmp_rx, "ICMP messages received")                                   \
 	X(icmp_echo_requests, "ICMP echo requests received")                   \
 	X(icmp_echo_replies, "ICMP echo replies sent")                         \

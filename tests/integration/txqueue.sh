@@ -137,6 +137,9 @@ assert port["driver"] == "net_tap", port["driver"]
 assert port["tx_mode"] == mode, port["tx_mode"]
 assert port["mtu"] == mtu and port["promiscuous"] == promisc, (port["mtu"], port["promiscuous"])
 assert port["nic_hash"] is False  # net_tap reports no RSS_HASH offload
+# net_tap verifies rx checksums when asked: the stacks trust its verdict.
+assert "IPV4_CKSUM" in port["offloads"]["rx"], port["offloads"]
+assert sum(s["stack"]["ip_rx_cksum_offloaded"] for s in secs) > 0
 if mode == "queue":
     assert port["secondary_tx_queues"] == [1, 2], port["secondary_tx_queues"]
     # net_tap pairs queues: the primary polls all 3 rx queues.

@@ -1118,6 +1118,42 @@ static void test_bad_checksums(void **state)
 	}
 }
 
+/*
+ * The NIC's verdict on the IPv4 header checksum is trusted: GOOD on a
+ * header whose checksum is wrong is answered, BAD on a right one is
+ * dropped; with no verdict the stack checks (test_bad_checksums).
+ */
+static void test_rx_cksum_offload_flags(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t f[FRAME_MAX];
+	struct ip_spec req = echo_request(56);
+	size_t len, seg;
+	struct rte_mbuf *m;
+
+	req.bad_ip_cksum = true;
+	len = build_ip(f, &req);
+	seg = len;
+	memset(&fx->stats, 0, sizeof(fx->stats));
+	m = mk_chain(f, len, &seg, 1, 0);
+	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	ys_stack_input(&fx->st, m, 0);
+	assert_int_equal(fx->link.n_sent, 1);
+	assert_int_equal(fx->stats.icmp_echo_replies, 1);
+	assert_int_equal(fx->stats.ip_rx_cksum_offloaded, 1);
+	assert_int_equal(fx->stats.drops[YS_STACK_DROP_ip_bad_checksum], 0);
+
+	req = echo_request(56);
+	len = build_ip(f, &req);
+	seg = len;
+	m = mk_chain(f, len, &seg, 1, 0);
+	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	ys_stack_input(&fx->st, m, 0);
+	assert_int_equal(fx->link.n_sent, 1);
+	assert_int_equal(fx->stats.drops[YS_STACK_DROP_ip_bad_checksum], 1);
+	assert_int_equal(fx->stats.ip_rx_cksum_offloaded, 2);
+}
+
 static void test_bad_ip_header(void **state)
 {
 	struct fixture *fx = *state;
@@ -1971,6 +2007,7 @@ int main(void)
 	        T(test_truncated_frames),
 	        T(test_icmp_too_short),
 	        T(test_bad_checksums),
+	        T(test_rx_cksum_offload_flags),
 	        T(test_bad_ip_header),
 	        T(test_bad_sources),
 	        T(test_fragments),
