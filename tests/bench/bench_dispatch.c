@@ -20,6 +20,7 @@
  * hugepages: EAL runs with --no-huge)
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,7 +248,7 @@ int main(int argc, char **argv)
 	static const enum ys_toeplitz_impl impls[] = {
 	        YS_TOEPLITZ_AUTO, YS_TOEPLITZ_TABLE, YS_TOEPLITZ_GFNI,
 	        YS_TOEPLITZ_SOFTRSS};
-	char prefix[64];
+	char prefix[64], run_dir[PATH_MAX];
 	char *eal[] = {"bench_dispatch",
 	               "--no-huge",
 	               "--no-pci",
@@ -319,5 +320,9 @@ int main(int argc, char **argv)
 	       disp[3] / disp[0], raw[3] / raw[0], sink);
 	b.stop = 1;
 	rte_eal_mp_wait_lcore();
+	/* Leave no runtime directory behind (empty with --no-shconf). */
+	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	rmdir(run_dir);
 	return 0;
 }

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "ys_test_eal.h"
+
 #include <arpa/inet.h>
 #include <rte_arp.h>
 #include <rte_eal.h>
@@ -756,22 +758,11 @@ static void test_garbage_accounted(void **state)
 
 static int group_setup(void **state)
 {
-	static const struct rte_mbuf_dynfield meta = {
-	        .name = YS_MBUF_META_DYNFIELD,
-	        .size = sizeof(struct ys_mbuf_meta),
-	        .align = __alignof__(struct ys_mbuf_meta),
-	};
 	static const struct ys_cfg_reassembly reasm_cfg = {.max_flows = 16,
 	                                                   .timeout_ms = 1000};
-	char prefix[64], name[32];
-	char *argv[] = {
-	        "test",        "--no-huge",   "--no-pci", "--no-telemetry",
-	        "--no-shconf", "-m",          "64",       "--file-prefix",
-	        prefix,        "--log-level", "error"};
-
+	char name[32];
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "ys_test_dispatch_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+	if (ys_test_eal_init("test_dispatch") != 0)
 		return -1;
 	g_pool = rte_pktmbuf_pool_create("ys_test_dispatch", 1023, 0, 0,
 	                                 RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -790,7 +781,7 @@ static int group_setup(void **state)
 	g_d.n_secondaries = N_SEC;
 	g_d.slots = g_slots;
 	g_d.pool = g_pool;
-	g_d.meta_offset = rte_mbuf_dynfield_register(&meta);
+	g_d.meta_offset = ys_test_register_meta();
 	for (unsigned k = 0; k < N_SEC; k++) {
 		snprintf(name, sizeof(name), "t_rx_%u", k);
 		g_d.rx_rings[k] =
@@ -804,16 +795,12 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	char run_dir[PATH_MAX];
-
 	(void)state;
 	for (unsigned k = 0; k < N_SEC; k++)
 		rte_ring_free(g_d.rx_rings[k]);
 	ys_reasm_free(g_d.reasm);
 	rte_mempool_free(g_pool);
-	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	rmdir(run_dir); /* empty with --no-shconf */
+	ys_test_eal_fini();
 	return 0;
 }
 

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "ys_test_eal.h"
+
 #include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -654,15 +656,8 @@ static void test_describe(void **state)
 
 static int group_setup(void **state)
 {
-	char prefix[64];
-	char *argv[] = {
-	        "test",        "--no-huge",   "--no-pci", "--no-telemetry",
-	        "--no-shconf", "-m",          "64",       "--file-prefix",
-	        prefix,        "--log-level", "error"};
-
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "ys_test_impair_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+	if (ys_test_eal_init("test_impair") != 0)
 		return -1;
 	/* Room for a full delay FIFO plus a burst of copies. */
 	g_pool = rte_pktmbuf_pool_create("ys_test_impair", 8191, 0, 0,
@@ -673,13 +668,9 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	char run_dir[PATH_MAX];
-
 	(void)state;
 	rte_mempool_free(g_pool);
-	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	rmdir(run_dir); /* empty with --no-shconf */
+	ys_test_eal_fini();
 	return 0;
 }
 

@@ -25,6 +25,8 @@
 
 #include <cmocka.h>
 
+#include "ys_test_eal.h"
+
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -48,22 +50,10 @@ static const struct ys_mbuf_owner no_owner;
 
 static int group_setup(void **state)
 {
-	static const struct rte_mbuf_dynfield meta = {
-	        .name = YS_MBUF_META_DYNFIELD,
-	        .size = sizeof(struct ys_mbuf_meta),
-	        .align = __alignof__(struct ys_mbuf_meta),
-	};
-	char prefix[64];
-	char *argv[] = {
-	        "test",        "--no-huge",   "--no-pci", "--no-telemetry",
-	        "--no-shconf", "-m",          "64",       "--file-prefix",
-	        prefix,        "--log-level", "error"};
-
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "ys_test_ipfrag_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+	if (ys_test_eal_init("test_ipfrag") != 0)
 		return -1;
-	g_meta = rte_mbuf_dynfield_register(&meta);
+	g_meta = ys_test_register_meta();
 	if (g_meta < 0)
 		return -1;
 	/* No per-lcore cache, so that in-use counts are exact. */
@@ -75,13 +65,9 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	char run_dir[PATH_MAX];
-
 	(void)state;
 	rte_mempool_free(g_pool);
-	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	rmdir(run_dir);
+	ys_test_eal_fini();
 	return 0;
 }
 

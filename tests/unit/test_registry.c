@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "ys_test_eal.h"
+
 #include <rte_eal.h>
 #include <rte_mbuf_dyn.h>
 
@@ -188,25 +190,14 @@ static void test_reta_follows_deaths_and_rejoins(void **state)
 
 static int group_setup(void **state)
 {
-	static const struct rte_mbuf_dynfield meta = {
-	        .name = YS_MBUF_META_DYNFIELD,
-	        .size = sizeof(struct ys_mbuf_meta),
-	        .align = __alignof__(struct ys_mbuf_meta),
-	};
-	char prefix[64], name[32];
-	char *argv[] = {
-	        "test",        "--no-huge",   "--no-pci", "--no-telemetry",
-	        "--no-shconf", "-m",          "64",       "--file-prefix",
-	        prefix,        "--log-level", "error"};
-
+	char name[32];
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "ys_test_registry_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+	if (ys_test_eal_init("test_registry") != 0)
 		return -1;
 	g_p.pool = rte_pktmbuf_pool_create(
 	        "ys_test_registry", POOL_N, YS_POOL_CACHE_SIZE, 0,
 	        RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	g_p.dispatch.meta_offset = rte_mbuf_dynfield_register(&meta);
+	g_p.dispatch.meta_offset = ys_test_register_meta();
 	if (g_p.pool == NULL || g_p.dispatch.meta_offset < 0)
 		return -1;
 	ys_pool_clear_owners(g_p.pool, g_p.dispatch.meta_offset);
@@ -229,17 +220,13 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	char run_dir[PATH_MAX];
-
 	(void)state;
 	for (int k = 0; k < N_SEC; k++) {
 		rte_ring_free(g_p.rx_rings[k]);
 		rte_ring_free(g_p.tx_rings[k]);
 	}
 	rte_mempool_free(g_p.pool);
-	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	rmdir(run_dir);
+	ys_test_eal_fini();
 	return 0;
 }
 
