@@ -37,27 +37,58 @@ json_t *ys_ctl_reply_ok(json_t *id, json_t *result)
 }
 
 /*
- * vsnprintf may cut a message (which can quote a client's bytes) inside
- * a multibyte UTF-8 character; jansson refuses invalid UTF-8. Drop an
- * incomplete last character.
+ * Length of the valid UTF-8 sequence at s (RFC 3629 section 4: no
+ * overlongs, no surrogates, nothing above U+10FFFF), or 0.
  */
-static void utf8_trim(char *s)
+static size_t utf8_seq_len(const unsigned char *s)
 {
-	size_t n = strlen(s), start = n, need;
-	unsigned char lead;
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
 
-	while (start > 0 && ((unsigned char)s[start - 1] & 0xc0) == 0x80 &&
-	       n - start < 3)
-		start--;
-	if (start == 0)
-		return;
-	lead = (unsigned char)s[start - 1];
-	if (lead < 0xc0)
-		return; /* ASCII last, or stray continuation bytes: jansson says
-		         */
-	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-	if (n - (start - 1) < need)
-		s[start - 1] = '\0';
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k < n; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * Error messages quote what the client sent (jansson's "near '...'"),
+ * and vsnprintf may cut a multibyte character: jansson refuses invalid
+ * UTF-8, and the client would get no error reply at all. Every byte that
+ * does not start a valid sequence becomes '?'.
+ */
+static void utf8_sanitize(char *str)
+{
+	unsigned char *s = (unsigned char *)str;
+
+	while (*s != '\0') {
+		size_t n = utf8_seq_len(s);
+
+		if (n == 0)
+			*s++ = '?';
+		else
+			s += n;
+	}
 }
 
 json_t *ys_ctl_reply_error(json_t *id, enum ys_ctl_err code, const char *fmt,
@@ -69,7 +100,7 @@ json_t *ys_ctl_reply_error(json_t *id, enum ys_ctl_err code, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	utf8_trim(msg);
+	utf8_sanitize(msg);
 	return json_pack("{s:O, s:b, s:{s:s, s:s}}", "id",
 	                 id ? id : json_null(), "ok", 0, "error", "code",
 	                 ys_ctl_err_str(code), "message", msg);

@@ -52,9 +52,23 @@ static void key_l3(struct ys_flow_key *k, const void *src, const void *dst,
 	k->len = (uint8_t)(2 * alen);
 }
 
-static void key_ports(struct ys_flow_key *k, const uint16_t ports[2])
+/*
+ * `ports` points into the frame (rte_pktmbuf_read), at any alignment:
+ * bytes are copied, never loaded as uint16_t.
+ */
+static void key_ports(struct ys_flow_key *k, const void *ports)
 {
 	memcpy(k->bytes + k->len, ports, 4);
+	k->len += 4;
+}
+
+/* The same with source and destination port swapped. */
+static void key_ports_swapped(struct ys_flow_key *k, const void *ports)
+{
+	const uint8_t *p = ports;
+
+	memcpy(k->bytes + k->len, p + 2, 2);
+	memcpy(k->bytes + k->len + 2, p, 2);
 	k->len += 4;
 }
 
@@ -69,7 +83,7 @@ static bool quoted_ipv4_flow(const struct rte_mbuf *m, uint32_t off,
 	struct rte_ipv4_hdr ibuf;
 	const struct rte_ipv4_hdr *in;
 	uint16_t pbuf[2];
-	const uint16_t *ports;
+	const void *ports;
 	uint32_t ihl;
 
 	in = rte_pktmbuf_read(m, off, sizeof(ibuf), &ibuf);
@@ -86,9 +100,7 @@ static bool quoted_ipv4_flow(const struct rte_mbuf *m, uint32_t off,
 		return true;
 	ports = rte_pktmbuf_read(m, off + ihl, sizeof(pbuf), pbuf);
 	if (ports != NULL) {
-		const uint16_t swapped[2] = {ports[1], ports[0]};
-
-		key_ports(k, swapped);
+		key_ports_swapped(k, ports);
 	}
 	return true;
 }
@@ -100,7 +112,7 @@ static bool quoted_ipv6_flow(const struct rte_mbuf *m, uint32_t off,
 	struct rte_ipv6_hdr ibuf;
 	const struct rte_ipv6_hdr *in;
 	uint16_t pbuf[2];
-	const uint16_t *ports;
+	const void *ports;
 
 	in = rte_pktmbuf_read(m, off, sizeof(ibuf), &ibuf);
 	if (in == NULL || (rte_be_to_cpu_32(in->vtc_flow) >> 28) != 6)
@@ -110,9 +122,7 @@ static bool quoted_ipv6_flow(const struct rte_mbuf *m, uint32_t off,
 		return true;
 	ports = rte_pktmbuf_read(m, off + sizeof(*in), sizeof(pbuf), pbuf);
 	if (ports != NULL) {
-		const uint16_t swapped[2] = {ports[1], ports[0]};
-
-		key_ports(k, swapped);
+		key_ports_swapped(k, ports);
 	}
 	return true;
 }
@@ -133,7 +143,7 @@ static enum ys_class classify_l4(const struct rte_mbuf *m, uint8_t proto,
 	uint8_t tbuf[2];
 	const uint8_t *type;
 	uint16_t pbuf[2];
-	const uint16_t *ports;
+	const void *ports;
 
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
 		ports = rte_pktmbuf_read(m, l4, sizeof(pbuf), pbuf);

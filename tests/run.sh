@@ -6,7 +6,8 @@
 #   tests/run.sh [ctest arguments...]     e.g. tests/run.sh -L unit
 #
 # Must run as root (hugepages, network namespaces). Build trees:
-# build/release and build/asan. YS_JOBS sets build parallelism.
+# build/release, build/asan and build/fuzz (clang-14, libFuzzer).
+# YS_JOBS sets build parallelism.
 set -euo pipefail
 cd "$(dirname "$(realpath "$0")")/.."
 
@@ -20,8 +21,13 @@ jobs=${YS_JOBS:-$(nproc)}
 
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DYS_SANITIZE=ON >/dev/null
 cmake --build build/asan -j "$jobs"
+# libFuzzer targets (tests/fuzz): clang, everything instrumented.
+CC=clang-14 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Release -DYS_SANITIZE=ON \
+	-DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
+cmake --build build/fuzz -j "$jobs" --target fuzz_ctl_request fuzz_stack fuzz_dispatch
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release \
-	-DYS_SANITIZER_BUILD_DIR="$PWD/build/asan" >/dev/null
+	-DYS_SANITIZER_BUILD_DIR="$PWD/build/asan" \
+	-DYS_FUZZ_BUILD_DIR="$PWD/build/fuzz" >/dev/null
 cmake --build build/release -j "$jobs"
 
 cd build/release

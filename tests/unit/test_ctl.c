@@ -91,6 +91,35 @@ static void test_bad_requests(void **state)
 	}
 }
 
+/*
+ * Found by fuzz_ctl_request: jansson quotes the client's bytes in its
+ * error, here an invalid UTF-8 byte mid-message; the reply must still be
+ * a bad_request error (invalid bytes become '?'), never no reply at all.
+ */
+static void test_invalid_utf8_in_error(void **state)
+{
+	static const char line[] = "{\"c\\\xc6\x84\x82z";
+	struct ys_ctl_request req;
+	const char *code = NULL, *msg = NULL;
+	json_t *reply = NULL;
+
+	(void)state;
+	assert_int_equal(parse(line, &req, &code, &msg, &reply), -EINVAL);
+	assert_non_null(reply);
+	assert_string_equal(code, "bad_request");
+	assert_non_null(strchr(msg, '?'));
+	json_decref(reply);
+	/* A multibyte character cut by the message limit is replaced too. */
+	reply = ys_ctl_reply_error(NULL, YS_CTL_E_BAD_REQUEST, "%.*s", 3,
+	                           "ab\xc3\xa9");
+	assert_non_null(reply);
+	assert_string_equal(
+	        json_string_value(json_object_get(
+	                json_object_get(reply, "error"), "message")),
+	        "ab?");
+	json_decref(reply);
+}
+
 static void test_replies_and_encoding(void **state)
 {
 	json_t *id = json_integer(3), *r;
@@ -150,6 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_valid_request),
 	        cmocka_unit_test(test_bad_requests),
+	        cmocka_unit_test(test_invalid_utf8_in_error),
 	        cmocka_unit_test(test_replies_and_encoding),
 	        cmocka_unit_test(test_encode_too_large),
 	        cmocka_unit_test(test_error_names),
