@@ -937,6 +937,73 @@ static const struct cfg_table reassembly_table =
         TABLE(reassembly_keys, REASM, NULL);
 #undef REASM
 
+/* ---- admin ---- */
+
+static const char metrics_rule[] =
+        "must be \"ADDRESS:PORT\" (an IPv4 address and a port), \"\" or "
+        "\"off\"";
+
+/* "1".."65535": decimal digits only, no sign, no leading zero. */
+static int parse_port_number(const char *s, uint16_t *out)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0' || *s == '0' || strlen(s) > 5)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v > 65535)
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/*
+ * "ADDRESS:PORT" of the Prometheus endpoint. The default is loopback: the
+ * counters say how much traffic goes where, which is nobody else's
+ * business unless the operator opens it up.
+ */
+static int parse_metrics(struct cfg_ctx *ctx, const struct cfg_key *k,
+                         json_t *val, void *base)
+{
+	struct ys_cfg_admin *a = base;
+	char host[YS_CFG_STR_LEN];
+	const char *s = k->def_str, *colon;
+
+	if (val && !json_is_string(val))
+		return cfg_fail(ctx, "must be a string");
+	if (val)
+		s = json_string_value(val);
+	if (strlen(s) >= sizeof(a->metrics))
+		return cfg_fail(ctx, "%s", metrics_rule);
+	memcpy(a->metrics, s, strlen(s) + 1);
+	a->metrics_enabled = false;
+	if (s[0] == '\0' || strcmp(s, "off") == 0)
+		return 0;
+	colon = strrchr(s, ':');
+	if (colon == NULL || colon == s)
+		return cfg_fail(ctx, "%s", metrics_rule);
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	if (ys_parse_ipv4(host, &a->metrics_addr))
+		return cfg_fail(ctx, "address must be an IPv4 address a.b.c.d");
+	if (parse_port_number(colon + 1, &a->metrics_port))
+		return cfg_fail(ctx, "port must be between 1 and 65535");
+	a->metrics_enabled = true;
+	return 0;
+}
+
+#define ADMIN struct ys_cfg_admin
+static const struct cfg_key admin_keys[] = {
+        CUSTOM_KEY(ADMIN, "metrics", metrics, 0, 0, 0, "127.0.0.1:9180",
+                   parse_metrics),
+};
+static const struct cfg_table admin_table = TABLE(admin_keys, ADMIN, NULL);
+#undef ADMIN
+
 /* ---- the file ---- */
 
 /* Order matters: interfaces name ports, so ports come first. */
@@ -950,6 +1017,7 @@ static const struct cfg_key root_keys[] = {
         ARRAY_KEY(ROOT, "interfaces", interfaces, n_interfaces, CFG_REQUIRED, 1,
                   YS_CFG_MAX_INTERFACES, interface_table),
         OBJECT_KEY(ROOT, "reassembly", reassembly, 0, reassembly_table),
+        OBJECT_KEY(ROOT, "admin", admin, 0, admin_table),
         OBJECT_KEY(ROOT, "control", control, 0, control_table),
 };
 static const struct cfg_table root_table = TABLE(root_keys, ROOT, NULL);

@@ -117,6 +117,18 @@ struct ys_cfg_control {
 	char socket[YS_CFG_STR_LEN]; /* default "/run/yastack/ys.sock" */
 };
 
+/*
+ * The operator's side doors other than the control socket. `metrics` is
+ * "ADDRESS:PORT" (IPv4), default "127.0.0.1:9180", or "" / "off": the
+ * Prometheus endpoint is not served (docs/observability.md).
+ */
+struct ys_cfg_admin {
+	char metrics[YS_CFG_STR_LEN]; /* as written in the file */
+	bool metrics_enabled;         /* derived from `metrics` */
+	uint32_t metrics_addr;        /* network byte order */
+	uint16_t metrics_port;        /* host byte order, 1..65535 */
+};
+
 struct ys_config {
 	char path[YS_CFG_STR_LEN]; /* absolute path of the file it came from */
 	struct ys_cfg_eal eal;
@@ -126,6 +138,7 @@ struct ys_config {
 	uint32_t n_interfaces;
 	struct ys_cfg_interface interfaces[YS_CFG_MAX_INTERFACES];
 	struct ys_cfg_reassembly reassembly;
+	struct ys_cfg_admin admin;
 	struct ys_cfg_control control;
 };
 

@@ -267,6 +267,7 @@ static void shutdown_primary(struct ys_primary *p)
 	if (p->shm != NULL)
 		p->shm->ready = 0;
 	ys_ctl_server_stop(p->ctl);
+	ys_metrics_stop(p->metrics);
 	ys_hooks_stop(p); /* before the ports and the memzone go */
 	ys_ports_stop(p);
 	ys_impair_stop(p); /* frees the frames it holds */
@@ -365,6 +366,8 @@ static int init_primary(struct ys_primary *p)
 		if (p->ctl == NULL)
 			rc = -EIO;
 	}
+	if (rc == 0)
+		rc = ys_metrics_start(p); /* a port in use stops the start */
 	return rc;
 }
 

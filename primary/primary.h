@@ -24,6 +24,7 @@
 #define YS_BURST 32
 
 struct ys_ctl_server;
+struct ys_metrics;
 struct event;
 struct event_base;
 
@@ -71,7 +72,8 @@ struct ys_primary {
 	struct ys_impair *impair[YS_MAX_PORTS]; /* per port; NULL: off */
 	struct event_base *base;
 	struct ys_ctl_server *ctl;
-	int eal_up; /* rte_eal_init succeeded: cleanup needed */
+	struct ys_metrics *metrics; /* NULL: admin.metrics is off */
+	int eal_up;                 /* rte_eal_init succeeded: cleanup needed */
 	volatile sig_atomic_t stop;
 };
 
@@ -156,5 +158,16 @@ void ys_hooks_stop(struct ys_primary *p);
  */
 int ys_telemetry_start(const struct ys_shared *shm);
 void ys_telemetry_stop(void);
+
+/*
+ * metrics.c: the Prometheus endpoint (docs/observability.md, "Metrics"):
+ * GET /metrics on cfg.admin.metrics, served by evhttp on p->base, reading
+ * only the shared memzone and the pool. start(): 0 with p->metrics set
+ * (NULL when the config turns it off), or -errno with the reason logged
+ * (the address cannot be bound): the primary then refuses to start.
+ * stop() is NULL-safe and closes the socket.
+ */
+int ys_metrics_start(struct ys_primary *p);
+void ys_metrics_stop(struct ys_metrics *m);
 
 #endif /* YS_PRIMARY_H */

@@ -85,6 +85,10 @@ NFT
 # TB_PORT_EXTRA, when set, is JSON members added to the port object
 # (e.g. '"impair": {"seed": 7, "rx": {"drop": 5}}'); TB_SEC_EXTRA the
 # same for the secondaries object (e.g. '"failover": "rebalance"').
+# TB_METRICS is admin.metrics: "off" unless a test sets it, so that no
+# test binds a TCP port it did not choose (the default 127.0.0.1:9180
+# would collide between tests and with the host); metrics.sh asks the
+# kernel for a free loopback port (tb_free_port) and sets it.
 tb_write_config() {
 	local secondaries=${1:-2}
 	cat >"$TB_DIR/ys.json" <<JSON
@@ -97,9 +101,16 @@ tb_write_config() {
   "secondaries": { "count": $secondaries${TB_SEC_EXTRA:+, $TB_SEC_EXTRA} },
   "interfaces": [ { "port": "p0", "address": "$TB_STACK_ADDR/24",
                     "gateway": "$TB_PEER_ADDR" } ],
+  "admin": { "metrics": "${TB_METRICS:-off}" },
   "control": { "socket": "$TB_SOCK" }
 }
 JSON
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on now: the kernel's
+# choice for port 0, so parallel runs never pick the same one.
+tb_free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 tb_ysctl() { "$YS_BIN/ysctl" -s "$TB_SOCK" "$@"; }

@@ -196,6 +196,12 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(cfg.interfaces[0].addrs[0].prefix_len, 24);
 	assert_int_equal(cfg.interfaces[0].gateway, ip("198.18.0.1"));
 	assert_string_equal(cfg.control.socket, "/run/yastack/ys.sock");
+
+	/* No "admin": metrics on loopback, port 9180. */
+	assert_string_equal(cfg.admin.metrics, "127.0.0.1:9180");
+	assert_true(cfg.admin.metrics_enabled);
+	assert_int_equal(cfg.admin.metrics_addr, ip("127.0.0.1"));
+	assert_int_equal(cfg.admin.metrics_port, 9180);
 }
 
 /* eal and control are optional; the gateway too. */
@@ -246,6 +252,7 @@ static const char full[] =
         "[\"192.0.2.10/32\"]}],"
         " \"reassembly\": {\"max_flows\": 16,"
         "                  \"timeout_ms\": 100},"
+        " \"admin\": {\"metrics\": \"0.0.0.0:65535\"},"
         " \"control\": {\"socket\": \"/tmp/ys-test.sock\"}}";
 
 static void test_full(void **state)
@@ -317,6 +324,43 @@ static void test_full(void **state)
 	assert_int_equal(ifc[1].addrs[0].prefix_len, 32);
 	assert_int_equal(ifc[1].gateway, 0);
 	assert_string_equal(cfg.control.socket, "/tmp/ys-test.sock");
+	assert_true(cfg.admin.metrics_enabled);
+	assert_int_equal(cfg.admin.metrics_addr, 0);
+	assert_int_equal(cfg.admin.metrics_port, 65535);
+}
+
+/* admin.metrics: "ADDRESS:PORT", or "" / "off" to serve nothing. */
+static void test_admin_metrics(void **state)
+{
+	static const struct {
+		const char *admin;
+		bool enabled;
+		const char *addr;
+		uint16_t port;
+	} cases[] = {
+	        {"{}", true, "127.0.0.1", 9180},
+	        {"{\"metrics\": \"off\"}", false, NULL, 0},
+	        {"{\"metrics\": \"\"}", false, NULL, 0},
+	        {"{\"metrics\": \"198.18.0.2:1\"}", true, "198.18.0.2", 1},
+	        {"{\"metrics\": \"127.0.0.1:9100\"}", true, "127.0.0.1", 9100},
+	};
+	struct ys_config cfg;
+	char err[YS_CFG_ERR_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = edit(minimal, "admin", cases[i].admin);
+
+		assert_int_equal(ys_config_load_string(&cfg, text, NAME, 4, err,
+		                                       sizeof(err)),
+		                 0);
+		free(text);
+		assert_int_equal(cfg.admin.metrics_enabled, cases[i].enabled);
+		if (!cases[i].enabled)
+			continue;
+		assert_int_equal(cfg.admin.metrics_addr, ip(cases[i].addr));
+		assert_int_equal(cfg.admin.metrics_port, cases[i].port);
+	}
 }
 
 static void test_cpus_spread(void **state)
@@ -391,6 +435,12 @@ struct bad_case {
 	"6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42" \
 	"b73bbeac01f"
 
+#define METRICS_RULE                                                           \
+	"admin.metrics: must be \"ADDRESS:PORT\" (an IPv4 address and a "      \
+	"port), \"\" or \"off\""
+#define METRICS_ADDR "admin.metrics: address must be an IPv4 address a.b.c.d"
+#define METRICS_PORT "admin.metrics: port must be between 1 and 65535"
+
 static const struct bad_case bad_cases[] = {
         /* top level */
         {"static_routes", "[]", "static_routes: unknown key"},
@@ -398,7 +448,6 @@ static const struct bad_case bad_cases[] = {
         {"listeners", "[]", "listeners: unknown key"},
         {"clusters", "[]", "clusters: unknown key"},
         {"diag", "{}", "diag: unknown key"},
-        {"admin", "{}", "admin: unknown key"},
         /* eal */
         {"eal", "[]", "eal: must be an object"},
         {"eal.memroy_mb", "512", "eal.memroy_mb: unknown key"},
@@ -588,6 +637,24 @@ static const struct bad_case bad_cases[] = {
          "interfaces[0].gateway: must not be 0.0.0.0"},
         {"interfaces[0].mac", "\"02:00:00:00:00:01\"",
          "interfaces[0].mac: unknown key"},
+        /* admin */
+        {"admin", "[]", "admin: must be an object"},
+        {"admin", "{\"metric\": \"off\"}", "admin.metric: unknown key"},
+        {"admin", "{\"metrics\": 9180}", "admin.metrics: must be a string"},
+        {"admin", "{\"metrics\": null}", "admin.metrics: must be a string"},
+        {"admin", "{\"metrics\": \"127.0.0.1\"}", METRICS_RULE},
+        {"admin", "{\"metrics\": \":9180\"}", METRICS_RULE},
+        {"admin", "{\"metrics\": \"on\"}", METRICS_RULE},
+        {"admin", "{\"metrics\": \"localhost:9180\"}", METRICS_ADDR},
+        {"admin", "{\"metrics\": \"[::1]:9180\"}", METRICS_ADDR},
+        {"admin", "{\"metrics\": \"127.0.0.256:9180\"}", METRICS_ADDR},
+        {"admin", "{\"metrics\": \"127.0.0.1:\"}", METRICS_PORT},
+        {"admin", "{\"metrics\": \"127.0.0.1:0\"}", METRICS_PORT},
+        {"admin", "{\"metrics\": \"127.0.0.1:65536\"}", METRICS_PORT},
+        {"admin", "{\"metrics\": \"127.0.0.1:09180\"}", METRICS_PORT},
+        {"admin", "{\"metrics\": \"127.0.0.1:-1\"}", METRICS_PORT},
+        {"admin", "{\"metrics\": \"127.0.0.1:91 80\"}", METRICS_PORT},
+        {"admin", "{\"metrics\": \"127.0.0.1:918000\"}", METRICS_PORT},
         /* control */
         {"control", "\"x\"", "control: must be an object"},
         {"control.socket", "\"run/ys.sock\"",
@@ -955,6 +1022,7 @@ int main(void)
 	        cmocka_unit_test(test_minimal_defaults),
 	        cmocka_unit_test(test_optional_sections_absent),
 	        cmocka_unit_test(test_full),
+	        cmocka_unit_test(test_admin_metrics),
 	        cmocka_unit_test(test_cpus_spread),
 	        cmocka_unit_test(test_device_kinds),
 	        cmocka_unit_test(test_bad_values),
