@@ -25,6 +25,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "ys_toeplitz.h"
 #include "ys_toeplitz_pvt.h"
@@ -162,21 +163,27 @@ uint32_t ys_toeplitz_gfni_ipv6_l4(const uint64_t *m, const uint8_t *src,
 	return gfni_long(m, _mm512_inserti32x4(in, ports, 2));
 }
 
-#else /* no GFNI/AVX-512 code generation: stubs, never selected */
+#else
+/*
+ * This compiler cannot generate GFNI/AVX-512 code. ys_toeplitz_gfni_built
+ * is 0, so ys_toeplitz_impl_supported() reports GFNI unsupported and no
+ * ys_toeplitz ever selects it; these definitions exist only to link, and
+ * a call would be a selection bug: abort loudly rather than hash to 0.
+ */
 
 const int ys_toeplitz_gfni_built = 0;
 
 uint32_t ys_toeplitz_gfni_hash(const uint64_t *m, const uint8_t *in, size_t len)
 {
 	(void)m, (void)in, (void)len;
-	return 0;
+	abort();
 }
 
 uint32_t ys_toeplitz_gfni_ipv4(const uint64_t *m, uint32_t src_be,
                                uint32_t dst_be)
 {
 	(void)m, (void)src_be, (void)dst_be;
-	return 0;
+	abort();
 }
 
 uint32_t ys_toeplitz_gfni_ipv4_l4(const uint64_t *m, uint32_t src_be,
@@ -184,14 +191,14 @@ uint32_t ys_toeplitz_gfni_ipv4_l4(const uint64_t *m, uint32_t src_be,
                                   uint16_t dport_be)
 {
 	(void)m, (void)src_be, (void)dst_be, (void)sport_be, (void)dport_be;
-	return 0;
+	abort();
 }
 
 uint32_t ys_toeplitz_gfni_ipv6(const uint64_t *m, const uint8_t *src,
                                const uint8_t *dst)
 {
 	(void)m, (void)src, (void)dst;
-	return 0;
+	abort();
 }
 
 uint32_t ys_toeplitz_gfni_ipv6_l4(const uint64_t *m, const uint8_t *src,
@@ -199,7 +206,7 @@ uint32_t ys_toeplitz_gfni_ipv6_l4(const uint64_t *m, const uint8_t *src,
                                   uint16_t dport_be)
 {
 	(void)m, (void)src, (void)dst, (void)sport_be, (void)dport_be;
-	return 0;
+	abort();
 }
 
 #endif

@@ -18,7 +18,8 @@
 #include <stdint.h>
 
 /* 1 if ys_toeplitz_gfni.c was built with the GFNI code (x86-64, GCC/Clang
- * that know the flags), 0 if it holds only stubs. */
+ * that know the flags), 0 if the compiler could not: then GFNI is never
+ * selected and its functions abort if called. */
 extern const int ys_toeplitz_gfni_built;
 
 uint32_t ys_toeplitz_gfni_hash(const uint64_t *m, const uint8_t *in,

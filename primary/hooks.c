@@ -9,8 +9,8 @@
  *   port in ring mode (secondaries transmit through tx rings the primary
  *   drains), so the callbacks run on the primary's lcore and copy every
  *   frame into the tool's own pool and ring. On a port in queue mode the
- *   secondaries' own tx queues are not seen (docs/observability.md). That is why the primary's lcore id is YS_PRIMARY_LCORE and not
- *   the tools' lcore 0.
+ *   secondaries' own tx queues are not seen (docs/observability.md). That is
+ * why the primary's lcore id is YS_PRIMARY_LCORE and not the tools' lcore 0.
  * - telemetry commands /yastack/... (telemetry.c), next to DPDK's own
  *   /ethdev/..., /mempool/... on the EAL telemetry socket.
  * - dpdk-proc-info needs nothing from the primary beyond a file prefix a
