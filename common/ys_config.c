@@ -926,6 +926,13 @@ static const struct cfg_table control_table =
         TABLE(control_keys, CONTROL, NULL);
 #undef CONTROL
 
+const char *ys_cfg_failover_str(uint32_t failover)
+{
+	return failover < sizeof(failover_names) / sizeof(failover_names[0]) - 1
+	               ? failover_names[failover]
+	               : "unknown";
+}
+
 /* ---- reassembly ---- */
 
 #define REASM struct ys_cfg_reassembly

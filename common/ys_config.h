@@ -156,6 +156,9 @@ int ys_config_load_string(struct ys_config *cfg, const char *text,
                           const char *name, unsigned ncpus, char *err,
                           size_t err_len);
 
+/* "drop", "rebalance" (enum ys_failover); "unknown" otherwise. */
+const char *ys_cfg_failover_str(uint32_t failover);
+
 /* Parse "a.b.c.d/len" (len 0..32). Returns 0 or -EINVAL. */
 int ys_parse_cidr(const char *s, struct ys_cfg_addr *out);
 

@@ -96,7 +96,21 @@ enum ys_secondary_state {
 	YS_SEC_STARTING, /* registered, still initialising */
 	YS_SEC_RUNNING,  /* serving traffic */
 	YS_SEC_DRAINING, /* no new connections, finishing live ones */
+	YS_SEC_STATE_MAX
 };
+
+/* "dead", "starting", "running", "draining"; "unknown" otherwise. */
+static inline const char *ys_secondary_state_str(uint32_t s)
+{
+	static const char *const names[YS_SEC_STATE_MAX] = {
+	        [YS_SEC_DEAD] = "dead",
+	        [YS_SEC_STARTING] = "starting",
+	        [YS_SEC_RUNNING] = "running",
+	        [YS_SEC_DRAINING] = "draining",
+	};
+
+	return s < YS_SEC_STATE_MAX ? names[s] : "unknown";
+}
 
 /*
  * A secondary's registry slot. Written by the primary's control server;

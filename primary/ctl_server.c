@@ -62,18 +62,6 @@ struct ys_ctl_server {
 typedef json_t *(*ctl_handler)(struct ctl_client *c,
                                const struct ys_ctl_request *req);
 
-static const char *const state_names[] = {
-        [YS_SEC_DEAD] = "dead",
-        [YS_SEC_STARTING] = "starting",
-        [YS_SEC_RUNNING] = "running",
-        [YS_SEC_DRAINING] = "draining",
-};
-
-static const char *sec_state_str(uint32_t s)
-{
-	return s <= YS_SEC_DRAINING ? state_names[s] : "unknown";
-}
-
 /* ---- status ---------------------------------------------------------- */
 
 static json_t *port_drops_json(const struct ys_port_stats *st)
@@ -209,8 +197,9 @@ static json_t *secondary_json(const struct ys_primary *p, uint32_t k)
 	json_t *o;
 
 	o = json_pack("{s:i, s:s, s:i, s:i, s:i}", "id", (int)k, "state",
-	              sec_state_str(slot->state), "lcore", (int)slot->lcore_id,
-	              "cpu", (int)p->cfg.secondaries.cpus[k], "registrations",
+	              ys_secondary_state_str(slot->state), "lcore",
+	              (int)slot->lcore_id, "cpu",
+	              (int)p->cfg.secondaries.cpus[k], "registrations",
 	              (int)slot->registrations);
 	json_object_set_new(o, "pid",
 	                    slot->state != YS_SEC_DEAD ? json_integer(slot->pid)
@@ -248,7 +237,6 @@ static json_t *mempools_json(const struct ys_primary *p)
 static void primary_counters_add(const struct ys_primary *p, json_t *o)
 {
 	const struct ys_primary_stats *st = &p->shm->primary_stats;
-	static const char *const failover[] = {"drop", "rebalance"};
 
 #define YS_X_SET(name, help)                                                   \
 	json_object_set_new(o, #name, json_integer((json_int_t)st->name));
@@ -256,7 +244,7 @@ static void primary_counters_add(const struct ys_primary *p, json_t *o)
 #undef YS_X_SET
 	json_object_set_new(
 	        o, "failover",
-	        json_string(failover[p->cfg.secondaries.failover & 1]));
+	        json_string(ys_cfg_failover_str(p->cfg.secondaries.failover)));
 	json_object_set_new(o, "reassembly_held",
 	                    json_integer(ys_reasm_held(p->dispatch.reasm)));
 }
@@ -322,8 +310,7 @@ static int slot_busy(const struct ys_ctl_server *srv, uint32_t k)
 
 	if (owner == NULL)
 		return 0;
-	return owner->peer_pid <= 0 || kill(owner->peer_pid, 0) == 0 ||
-	       errno == EPERM;
+	return owner->peer_pid <= 0 || !ys_process_gone(owner->peer_pid);
 }
 
 static json_t *cmd_register(struct ctl_client *c,

@@ -112,13 +112,6 @@ static const char *const stack_drop_names[] = {
 #undef YS_X
 };
 
-static const char *const state_names[] = {
-        [YS_SEC_DEAD] = "dead",
-        [YS_SEC_STARTING] = "starting",
-        [YS_SEC_RUNNING] = "running",
-        [YS_SEC_DRAINING] = "draining",
-};
-
 /*
  * One family's stats blocks: block i is at base + i * stride and is
  * labelled labels[i] (`port="p0"`, `secondary="1"`).
@@ -276,12 +269,13 @@ static void secondary_gauges(struct evbuffer *out, const struct ys_shared *shm,
 	for (uint32_t k = 0; k < b->n; k++) {
 		uint32_t st = METRICS_READ(shm->slots[k].state);
 
-		for (uint32_t s = 0; s < RTE_DIM(state_names); s++)
+		for (uint32_t s = 0; s < YS_SEC_STATE_MAX; s++)
 			evbuffer_add_printf(
 			        out,
 			        "yastack_secondary_state{%s,state=\"%s\"} "
 			        "%d\n",
-			        b->labels[k], state_names[s], st == s);
+			        b->labels[k], ys_secondary_state_str(s),
+			        st == s);
 	}
 	family_header(out, "yastack_secondary_heartbeat_age_seconds",
 	              "seconds since the secondary's poll loop last ran "

@@ -134,6 +134,8 @@ void ys_registry_stop(struct ys_primary *p);
 void ys_registry_lost(struct ys_primary *p, uint32_t k, const char *why);
 void ys_registry_joined(struct ys_primary *p, uint32_t k);
 bool ys_registry_reap(struct ys_primary *p, uint32_t k);
+/* `pid` has exited: no such process, or a zombie not yet collected. */
+bool ys_process_gone(pid_t pid);
 /* More mbufs may have been lost to deaths than the pool has to spare. */
 bool ys_registry_pool_at_risk(const struct ys_primary *p);
 

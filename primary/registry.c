@@ -39,7 +39,7 @@
  * True once `pid` has exited: no such process, or a zombie (it is dead
  * but its parent has not collected it; kill(pid, 0) still succeeds).
  */
-static bool process_gone(pid_t pid)
+bool ys_process_gone(pid_t pid)
 {
 	char path[64], buf[256], *state;
 	FILE *f;
@@ -114,7 +114,7 @@ bool ys_registry_reap(struct ys_primary *p, uint32_t k)
 
 	if (!p->reap_pending[k])
 		return true;
-	if (!process_gone(slot->pid))
+	if (!ys_process_gone(slot->pid))
 		return false;
 	on_rings = ys_secondary_rings_reset(p, k);
 	settle_cache(p, k);
@@ -163,7 +163,7 @@ static void reaper_cb(evutil_socket_t fd, short what, void *arg)
 	for (uint32_t k = 0; k < p->shm->n_secondaries; k++) {
 		const struct ys_secondary_slot *slot = &p->shm->slots[k];
 
-		if (slot->state != YS_SEC_DEAD && process_gone(slot->pid))
+		if (slot->state != YS_SEC_DEAD && ys_process_gone(slot->pid))
 			ys_registry_lost(p, k, "its process is gone");
 		else if (p->reap_pending[k])
 			ys_registry_reap(p, k);

@@ -116,21 +116,6 @@ static void put_dict(struct tel_builder *b, struct rte_tel_data *d,
 		rte_tel_data_free(child);
 }
 
-static const char *state_str(uint32_t s)
-{
-	switch (s) {
-	case YS_SEC_DEAD:
-		return "dead";
-	case YS_SEC_STARTING:
-		return "starting";
-	case YS_SEC_RUNNING:
-		return "running";
-	case YS_SEC_DRAINING:
-		return "draining";
-	}
-	return "unknown";
-}
-
 static uint32_t n_ports(const struct ys_shared *shm)
 {
 	return RTE_MIN(shm->n_ports, (uint32_t)YS_MAX_PORTS);
@@ -228,7 +213,7 @@ secondary_info(struct tel_builder *b, const struct ys_shared *shm, uint32_t k)
 	if (d == NULL)
 		return NULL;
 	put_u64(b, d, "id", k);
-	put_str(b, d, "state", state_str(state));
+	put_str(b, d, "state", ys_secondary_state_str(state));
 	if (state != YS_SEC_DEAD)
 		put_u64(b, d, "pid", (uint64_t)slot->pid);
 	put_u64(b, d, "lcore", slot->lcore_id);
