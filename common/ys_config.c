@@ -915,12 +915,205 @@ static const struct cfg_table interface_table =
         TABLE(interface_keys, IFACE, NULL);
 #undef IFACE
 
+/* ---- static routes ---- */
+
+/* Whether `ip` (network order) is one of any interface's addresses. */
+static bool is_our_address(const struct ys_config *cfg, uint32_t ip)
+{
+	for (uint32_t i = 0; i < cfg->n_interfaces; i++)
+		for (uint32_t j = 0; j < cfg->interfaces[i].n_addrs; j++)
+			if (cfg->interfaces[i].addrs[j].addr == ip)
+				return true;
+	return false;
+}
+
+/* Whether `ip` (network order) is inside a prefix of interface i. */
+static bool on_interface(const struct ys_config *cfg, uint32_t i, uint32_t ip)
+{
+	const struct ys_cfg_interface *ifc = &cfg->interfaces[i];
+
+	for (uint32_t j = 0; j < ifc->n_addrs; j++) {
+		uint32_t mask = prefix_mask(ifc->addrs[j].prefix_len);
+
+		if (((ntohl(ip) ^ ntohl(ifc->addrs[j].addr)) & mask) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* "a.b.c.d/len", host bits clear, not a duplicate of an earlier route. */
+static int parse_route_prefix(struct cfg_ctx *ctx, const struct cfg_key *k,
+                              json_t *val, void *base)
+{
+	struct ys_cfg_route *r = base;
+	const struct ys_cfg_route *p;
+	struct ys_cfg_addr a;
+	char text[INET_ADDRSTRLEN];
+	uint32_t net;
+
+	(void)k;
+	if (!json_is_string(val) || ys_parse_cidr(json_string_value(val), &a))
+		return cfg_fail(ctx, "must be a CIDR string a.b.c.d/len");
+	net = htonl(ntohl(a.addr) & prefix_mask(a.prefix_len));
+	if (net != a.addr) {
+		inet_ntop(AF_INET, &net, text, sizeof(text));
+		return cfg_fail(ctx, "has host bits set (the network is %s/%u)",
+		                text, a.prefix_len);
+	}
+	r->prefix = a.addr;
+	r->prefix_len = a.prefix_len;
+	for (p = ctx->cfg->static_routes; p < r; p++)
+		if (p->prefix == r->prefix && p->prefix_len == r->prefix_len)
+			return cfg_fail(ctx, "duplicates static_routes[%td]",
+			                p - ctx->cfg->static_routes);
+	return 0;
+}
+
+/* A neighbour: inside some interface's prefix (RFC 1122 3.3.1.1, a
+ * gateway is on a connected network), not one of our addresses. */
+static int parse_route_via(struct cfg_ctx *ctx, const struct cfg_key *k,
+                           json_t *val, void *base)
+{
+	struct ys_cfg_route *r = base;
+	char text[INET_ADDRSTRLEN];
+
+	(void)k;
+	if (!json_is_string(val) ||
+	    ys_parse_ipv4(json_string_value(val), &r->via))
+		return cfg_fail(ctx, "must be an IPv4 address a.b.c.d");
+	if (is_our_address(ctx->cfg, r->via))
+		return cfg_fail(ctx, "must not be one of our addresses");
+	for (uint32_t i = 0; i < ctx->cfg->n_interfaces; i++)
+		if (on_interface(ctx->cfg, i, r->via))
+			return 0;
+	inet_ntop(AF_INET, &r->via, text, sizeof(text));
+	return cfg_fail(ctx, "%s is not inside any interface's prefix", text);
+}
+
+#define ROUTE struct ys_cfg_route
+static const struct cfg_key route_keys[] = {
+        CUSTOM_KEY(ROUTE, "prefix", prefix, CFG_REQUIRED, 0, 0, NULL,
+                   parse_route_prefix),
+        CUSTOM_KEY(ROUTE, "via", via, CFG_REQUIRED, 0, 0, NULL,
+                   parse_route_via),
+};
+static const struct cfg_table route_table = TABLE(route_keys, ROUTE, NULL);
+#undef ROUTE
+
+/* ---- arp ---- */
+
+/* "aa:bb:cc:dd:ee:ff" (hex, either case), unicast and not all zeros. */
+static int parse_mac(struct cfg_ctx *ctx, const struct cfg_key *k, json_t *val,
+                     void *base)
+{
+	uint8_t *mac = (uint8_t *)base + k->offset;
+	const char *s = json_is_string(val) ? json_string_value(val) : "";
+	static const uint8_t zero[6];
+
+	if (strlen(s) != 17)
+		return cfg_fail(ctx, "must be a MAC address aa:bb:cc:dd:ee:ff");
+	for (size_t i = 0; i < 6; i++) {
+		char pair[2] = {s[3 * i], s[3 * i + 1]};
+
+		if ((i < 5 && s[3 * i + 2] != ':') ||
+		    !decode_hex(pair, &mac[i], 1))
+			return cfg_fail(
+			        ctx, "must be a MAC address aa:bb:cc:dd:ee:ff");
+	}
+	/* An ARP entry maps to one host: not a group, not nobody. */
+	if ((mac[0] & 1) || memcmp(mac, zero, sizeof(zero)) == 0)
+		return cfg_fail(ctx, "must be a unicast MAC address, not all "
+		                     "zeros");
+	return 0;
+}
+
+static int parse_arp_interface(struct cfg_ctx *ctx, const struct cfg_key *k,
+                               json_t *val, void *base)
+{
+	struct ys_cfg_arp_entry *e = base;
+	int rc = parse_int(ctx, k, val, base);
+
+	if (rc == 0 && e->interface >= ctx->cfg->n_interfaces)
+		return cfg_fail(ctx, "no interfaces[%u]", e->interface);
+	return rc;
+}
+
+static int parse_arp_ip(struct cfg_ctx *ctx, const struct cfg_key *k,
+                        json_t *val, void *base)
+{
+	struct ys_cfg_arp_entry *e = base;
+
+	(void)k;
+	if (!json_is_string(val) ||
+	    ys_parse_ipv4(json_string_value(val), &e->ip))
+		return cfg_fail(ctx, "must be an IPv4 address a.b.c.d");
+	if (is_our_address(ctx->cfg, e->ip))
+		return cfg_fail(ctx, "must not be one of our addresses");
+	return 0;
+}
+
+/* Needs ip and interface: inside that interface's prefixes, unique. */
+static int arp_entry_finish(struct cfg_ctx *ctx, void *base)
+{
+	const struct ys_cfg_arp_entry *e = base, *p;
+	char text[INET_ADDRSTRLEN];
+
+	if (!on_interface(ctx->cfg, e->interface, e->ip)) {
+		inet_ntop(AF_INET, &e->ip, text, sizeof(text));
+		path_push_key(ctx, "ip");
+		return cfg_fail(ctx,
+		                "%s is not inside a prefix of "
+		                "interfaces[%u]",
+		                text, e->interface);
+	}
+	for (p = ctx->cfg->arp.entries; p < e; p++) {
+		if (p->ip == e->ip && p->interface == e->interface) {
+			path_push_key(ctx, "ip");
+			return cfg_fail(ctx, "duplicates arp.entries[%td]",
+			                p - ctx->cfg->arp.entries);
+		}
+	}
+	return 0;
+}
+
+#define ENTRY struct ys_cfg_arp_entry
+static const struct cfg_key arp_entry_keys[] = {
+        CUSTOM_KEY(ENTRY, "ip", ip, CFG_REQUIRED, 0, 0, NULL, parse_arp_ip),
+        CUSTOM_KEY(ENTRY, "mac", mac, CFG_REQUIRED, 0, 0, NULL, parse_mac),
+        {.key = "interface",
+         .type = CFG_INT,
+         .flags = CFG_REQUIRED,
+         FIELD(ENTRY, interface),
+         .min = 0,
+         .max = YS_CFG_MAX_INTERFACES - 1,
+         .parse = parse_arp_interface},
+};
+static const struct cfg_table arp_entry_table =
+        TABLE(arp_entry_keys, ENTRY, arp_entry_finish);
+#undef ENTRY
+
+#define ARP struct ys_cfg_arp
+static const struct cfg_key arp_keys[] = {
+        ARRAY_KEY(ARP, "entries", entries, n_entries, 0, 0,
+                  YS_CFG_MAX_STATIC_ARP, arp_entry_table),
+        INT_KEY(ARP, "cache_size", cache_size, 0, 16, 65536, 1024),
+        INT_KEY(ARP, "reachable_ms", reachable_ms, 0, 1000, 3600000, 30000),
+        INT_KEY(ARP, "retries", retries, 0, 1, 10, 3),
+        INT_KEY(ARP, "retry_ms", retry_ms, 0, 100, 60000, 1000),
+        INT_KEY(ARP, "queue_per_entry", queue_per_entry, 0, 1, 64, 8),
+        INT_KEY(ARP, "queue_total", queue_total, 0, 1, 65536, 256),
+};
+static const struct cfg_table arp_table = TABLE(arp_keys, ARP, NULL);
+#undef ARP
+
 /* ---- control ---- */
 
 #define CONTROL struct ys_cfg_control
 static const struct cfg_key control_keys[] = {
         STR_KEY(CONTROL, "socket", socket, CFG_ABSPATH, 1, SUN_PATH_LEN - 1,
                 "/run/yastack/ys.sock"),
+        /* Group name or number; resolved by the primary at start. */
+        STR_KEY(CONTROL, "group", group, 0, 0, YS_CFG_NAME_LEN - 1, ""),
 };
 static const struct cfg_table control_table =
         TABLE(control_keys, CONTROL, NULL);
@@ -1023,6 +1216,10 @@ static const struct cfg_key root_keys[] = {
                    secondaries_table),
         ARRAY_KEY(ROOT, "interfaces", interfaces, n_interfaces, CFG_REQUIRED, 1,
                   YS_CFG_MAX_INTERFACES, interface_table),
+        /* After interfaces: next hops and entries must be on them. */
+        ARRAY_KEY(ROOT, "static_routes", static_routes, n_static_routes, 0, 0,
+                  YS_CFG_MAX_ROUTES, route_table),
+        OBJECT_KEY(ROOT, "arp", arp, 0, arp_table),
         OBJECT_KEY(ROOT, "reassembly", reassembly, 0, reassembly_table),
         OBJECT_KEY(ROOT, "admin", admin, 0, admin_table),
         OBJECT_KEY(ROOT, "control", control, 0, control_table),
@@ -1156,6 +1353,39 @@ int ys_config_load(struct ys_config *cfg, const char *path, unsigned ncpus,
 out:
 	one_line(err);
 	return rc;
+}
+
+/* ---- live reload ---- */
+
+/*
+ * Top-level sections that `config.reload` applies to running processes.
+ * Every other section (eal, ports, secondaries, reassembly, admin,
+ * control, and any added later until it is listed here) sizes or opens
+ * something at start and needs a restart.
+ */
+static const char *const live_sections[] = {
+        "interfaces",
+        "static_routes",
+        "arp",
+};
+
+bool ys_config_section_live(const char *section)
+{
+	for (size_t i = 0; i < sizeof(live_sections) / sizeof(live_sections[0]);
+	     i++)
+		if (strcmp(live_sections[i], section) == 0)
+			return true;
+	return false;
+}
+
+void ys_config_apply_live(struct ys_config *dst, const struct ys_config *src)
+{
+	dst->n_interfaces = src->n_interfaces;
+	memcpy(dst->interfaces, src->interfaces, sizeof(dst->interfaces));
+	dst->n_static_routes = src->n_static_routes;
+	memcpy(dst->static_routes, src->static_routes,
+	       sizeof(dst->static_routes));
+	dst->arp = src->arp;
 }
 
 /* ---- address parsers ---- */

@@ -28,6 +28,8 @@
 #define YS_CFG_MIN_MTU         576 /* RFC 791: every host takes 576 */
 #define YS_CFG_MAX_MTU         9600
 #define YS_CFG_MAX_DELAY_US    1000000
+#define YS_CFG_MAX_ROUTES      64 /* == YS_STACK_MAX_ROUTES */
+#define YS_CFG_MAX_STATIC_ARP  64 /* == YS_STACK_MAX_STATIC_ARP */
 
 struct ys_cfg_eal {
 	char file_prefix[YS_CFG_NAME_LEN]; /* default "ys" */
@@ -113,8 +115,35 @@ struct ys_cfg_interface {
 	uint32_t gateway; /* network byte order, 0 when absent */
 };
 
+/* One of `static_routes`: prefix via a neighbour; network byte order. */
+struct ys_cfg_route {
+	uint32_t prefix; /* host bits clear */
+	uint8_t prefix_len;
+	uint32_t via; /* inside an interface's prefix, not our address */
+};
+
+/* A static ARP entry (`arp.entries[]`). */
+struct ys_cfg_arp_entry {
+	uint32_t ip;    /* network byte order, inside a prefix of `interface` */
+	uint8_t mac[6]; /* unicast, not all zeros */
+	uint32_t interface; /* index into ys_config.interfaces */
+};
+
+/* The stacks' ARP caches (`arp`); absent keys hold their defaults. */
+struct ys_cfg_arp {
+	uint32_t n_entries;
+	struct ys_cfg_arp_entry entries[YS_CFG_MAX_STATIC_ARP];
+	uint32_t cache_size;      /* dynamic entries per stack, default 1024 */
+	uint32_t reachable_ms;    /* reachable -> stale, default 30000 */
+	uint32_t retries;         /* requests after the first, default 3 */
+	uint32_t retry_ms;        /* between requests, default 1000 */
+	uint32_t queue_per_entry; /* datagrams waiting per next hop, 8 */
+	uint32_t queue_total;     /* datagrams waiting per stack, 256 */
+};
+
 struct ys_cfg_control {
 	char socket[YS_CFG_STR_LEN]; /* default "/run/yastack/ys.sock" */
+	char group[YS_CFG_NAME_LEN]; /* owner group of the socket; "": ours */
 };
 
 /*
@@ -137,6 +166,9 @@ struct ys_config {
 	struct ys_cfg_secondaries secondaries;
 	uint32_t n_interfaces;
 	struct ys_cfg_interface interfaces[YS_CFG_MAX_INTERFACES];
+	uint32_t n_static_routes;
+	struct ys_cfg_route static_routes[YS_CFG_MAX_ROUTES];
+	struct ys_cfg_arp arp;
 	struct ys_cfg_reassembly reassembly;
 	struct ys_cfg_admin admin;
 	struct ys_cfg_control control;
@@ -155,6 +187,14 @@ int ys_config_load(struct ys_config *cfg, const char *path, unsigned ncpus,
 int ys_config_load_string(struct ys_config *cfg, const char *text,
                           const char *name, unsigned ncpus, char *err,
                           size_t err_len);
+
+/*
+ * Live reload (docs/control.md, config.reload): whether a top-level
+ * section is applied to running processes (true) or needs a restart;
+ * and copying every live section of `src` into `dst`.
+ */
+bool ys_config_section_live(const char *section);
+void ys_config_apply_live(struct ys_config *dst, const struct ys_config *src);
 
 /* "drop", "rebalance" (enum ys_failover); "unknown" otherwise. */
 const char *ys_cfg_failover_str(uint32_t failover);

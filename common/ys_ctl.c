@@ -165,6 +165,20 @@ void ys_ctl_request_free(struct ys_ctl_request *req)
 	memset(req, 0, sizeof(*req));
 }
 
+char *ys_ctl_encode_reply(json_t *reply, size_t *len)
+{
+	char *line = reply ? ys_ctl_encode(reply, len) : NULL;
+	json_t *err;
+
+	json_decref(reply);
+	if (line != NULL)
+		return line;
+	err = ys_ctl_reply_error(NULL, YS_CTL_E_INTERNAL, "reply too large");
+	line = ys_ctl_encode(err, len);
+	json_decref(err);
+	return line;
+}
+
 char *ys_ctl_encode(const json_t *msg, size_t *len)
 {
 	char *s = json_dumps(msg, JSON_COMPACT);

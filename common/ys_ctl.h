@@ -64,6 +64,13 @@ json_t *ys_ctl_reply_error(json_t *id, enum ys_ctl_err code, const char *fmt,
 char *ys_ctl_encode(const json_t *msg, size_t *len);
 
 /*
+ * Encode `reply` (stolen) for sending; a reply too large for one line is
+ * replaced by an `internal` error saying so. NULL only when memory ran
+ * out. The caller frees the line.
+ */
+char *ys_ctl_encode_reply(json_t *reply, size_t *len);
+
+/*
  * Client side. Connect to the unix socket, giving up after
  * YS_CTL_CONNECT_TIMEOUT_MS: a non-blocking fd, or -errno (-ETIMEDOUT,
  * -ENOENT, -ECONNREFUSED...).

@@ -101,7 +101,17 @@ struct ys_port_stats {
 	X(caches_abandoned, "dead secondaries' mempool caches not flushed: "   \
 	                    "they died inside the mempool")                    \
 	X(mbufs_maybe_lost, "bound on mbufs lost with abandoned caches and "   \
-	                    "unfinished transmits")
+	                    "unfinished transmits")                            \
+	X(secondaries_stopped,                                                 \
+	  "secondaries that stopped cleanly: drain, shutdown or SIGTERM")      \
+	X(heartbeats_late,                                                     \
+	  "times a running secondary's poll loop stalled over 1 s")            \
+	X(ctl_forwarded, "control requests forwarded to a secondary")          \
+	X(ctl_forward_timeouts,                                                \
+	  "forwarded requests a secondary did not answer in time")             \
+	X(ctl_late_replies, "secondary replies that came after the deadline")  \
+	X(config_reloads, "config.reload requests applied")                    \
+	X(config_reload_failures, "config.reload requests refused or aborted")
 
 struct ys_primary_stats {
 #define YS_X_FIELD(name, help) uint64_t name;

@@ -32,11 +32,40 @@
 
 static struct ys_primary *g_primary; /* for the signal handler only */
 
+/*
+ * The first SIGTERM/SIGINT stops the secondaries, then the primary
+ * (ys_ctl_shutdown); a second one stops the primary at once.
+ */
 static void on_signal(int sig)
 {
 	(void)sig;
-	if (g_primary != NULL)
+	if (g_primary == NULL)
+		return;
+	if (g_primary->stop_requested)
 		g_primary->stop = 1;
+	g_primary->stop_requested = 1;
+}
+
+static int live_secondaries(const struct ys_primary *p);
+
+/* Called between event polls: start or finish an orderly stop. */
+static void check_stop(struct ys_primary *p)
+{
+	if (p->stop_requested && !p->shutdown_started) {
+		p->shutdown_started = 1;
+		YS_INFO("stopping: secondaries first");
+		ys_ctl_shutdown(p);
+	}
+	if (p->shutdown_deadline_tsc == 0)
+		return;
+	if (live_secondaries(p) == 0 && ys_ctl_server_flushed(p->ctl))
+		p->stop = 1;
+	else if (rte_rdtsc() > p->shutdown_deadline_tsc) {
+		YS_WARN("%d secondaries still running after %d ms: stopping "
+		        "anyway",
+		        live_secondaries(p), YS_SHUTDOWN_WAIT_MS);
+		p->stop = 1;
+	}
 }
 
 static void usage(FILE *f)
@@ -182,6 +211,8 @@ static void run_loop(struct ys_primary *p)
 			event_base_loop(p->base, EVLOOP_NONBLOCK);
 			last_events = rte_rdtsc();
 		}
+		if (unlikely(p->stop_requested || p->shutdown_deadline_tsc))
+			check_stop(p);
 	}
 	ys_idle_fini(&idle);
 }

@@ -60,7 +60,10 @@ void ys_pool_plan(const struct ys_config *cfg, const struct ys_port_info *ports,
 	plan->rx_rings = n_sec * (cfg->secondaries.ring_size - 1);
 	plan->tx_rings = n_sec * (cfg->secondaries.ring_size - 1);
 	plan->lcore_caches = (n_sec + 1) * cache_max();
-	plan->stacks = n_sec * YS_SECONDARY_STACK_MBUFS;
+	/* Frames each stack builds, plus datagrams waiting for ARP (a
+	 * reload may not raise arp.queue_total past this: ctl_config.c). */
+	plan->stacks = n_sec * (YS_SECONDARY_STACK_MBUFS +
+	                        cfg->arp.queue_total * segments_per_frame(cfg));
 	/* A fragment is a frame, of one or more segments (scatter rx). */
 	plan->reassembly = cfg->reassembly.max_flows *
 	                           RTE_LIBRTE_IP_FRAG_MAX_FRAG *

@@ -74,6 +74,10 @@ struct ys_primary {
 	struct ys_ctl_server *ctl;
 	struct ys_metrics *metrics; /* NULL: admin.metrics is off */
 	int eal_up;                 /* rte_eal_init succeeded: cleanup needed */
+	uint8_t heartbeat_late[YS_MAX_SECONDARIES]; /* warned of this stall */
+	uint64_t shutdown_deadline_tsc; /* != 0: stopping after secondaries */
+	uint8_t shutdown_started;       /* secondaries were told to stop */
+	volatile sig_atomic_t stop_requested; /* SIGTERM/SIGINT seen */
 	volatile sig_atomic_t stop;
 };
 
@@ -142,6 +146,22 @@ bool ys_registry_pool_at_risk(const struct ys_primary *p);
 /* ctl_server.c */
 struct ys_ctl_server *ys_ctl_server_start(struct ys_primary *p);
 void ys_ctl_server_stop(struct ys_ctl_server *s);
+/* True once every reply queued to a client has been written out. */
+bool ys_ctl_server_flushed(const struct ys_ctl_server *s);
+
+/*
+ * ctl_cmds.c: stop every secondary (they exit 0), then the primary
+ * (SIGTERM, or the `shutdown` command).
+ */
+void ys_ctl_shutdown(struct ys_primary *p);
+
+/*
+ * ctl_cmds.c: from now on the main loop stops the primary once no
+ * secondary is attached and every control reply is out, or after
+ * YS_SHUTDOWN_WAIT_MS.
+ */
+void ys_primary_stop_after_secondaries(struct ys_primary *p);
+#define YS_SHUTDOWN_WAIT_MS 5000
 
 /*
  * hooks.c: DPDK's tools (docs/observability.md). Start after the shared

@@ -136,14 +136,22 @@ void ys_registry_lost(struct ys_primary *p, uint32_t k, const char *why)
 {
 	struct ys_secondary_slot *slot = &p->shm->slots[k];
 
+	bool drained = slot->state == YS_SEC_DRAINING;
+
 	if (slot->state == YS_SEC_DEAD)
 		return;
 	slot->state = YS_SEC_DEAD;
 	rte_smp_wmb();
 	p->reap_pending[k] = 1;
-	p->shm->primary_stats.secondaries_lost++;
+	p->heartbeat_late[k] = 0;
 	rebuild_reta(p);
-	YS_WARN("secondary %u (pid %d) is dead: %s", k, slot->pid, why);
+	if (drained) { /* it said it stops: an exit, not a death */
+		p->shm->primary_stats.secondaries_stopped++;
+		YS_INFO("secondary %u (pid %d) stopped", k, slot->pid);
+	} else {
+		p->shm->primary_stats.secondaries_lost++;
+		YS_WARN("secondary %u (pid %d) is dead: %s", k, slot->pid, why);
+	}
 	ys_registry_reap(p, k);
 }
 
@@ -151,6 +159,33 @@ void ys_registry_joined(struct ys_primary *p, uint32_t k)
 {
 	(void)k;
 	rebuild_reta(p);
+}
+
+/*
+ * The heartbeat: a secondary stamps heartbeat_tsc on every poll loop
+ * turn. A running secondary whose stamp is older than HEARTBEAT_LATE_MS
+ * is stalled (stopped by a debugger, starved of CPU, stuck): counted and
+ * logged once per stall. It is not declared dead — its process lives
+ * and may resume, and only the process's exit makes its rings and
+ * mbufs safe to take back (see the top of this file).
+ */
+#define HEARTBEAT_LATE_MS 1000
+
+static void check_heartbeat(struct ys_primary *p, uint32_t k)
+{
+	uint64_t hb = p->shm->sec_stats[k].heartbeat_tsc, now = rte_rdtsc();
+	bool late = hb != 0 && now > hb &&
+	            (now - hb) * 1000 / p->shm->tsc_hz > HEARTBEAT_LATE_MS;
+
+	if (late && !p->heartbeat_late[k]) {
+		p->shm->primary_stats.heartbeats_late++;
+		YS_WARN("secondary %u (pid %d) has not run its poll loop for "
+		        "over %d ms",
+		        k, p->shm->slots[k].pid, HEARTBEAT_LATE_MS);
+	} else if (!late && p->heartbeat_late[k]) {
+		YS_INFO("secondary %u runs again", k);
+	}
+	p->heartbeat_late[k] = late;
 }
 
 /* Every REAPER_PERIOD_MS: notice deaths the socket has not told us of. */
@@ -167,6 +202,8 @@ static void reaper_cb(evutil_socket_t fd, short what, void *arg)
 			ys_registry_lost(p, k, "its process is gone");
 		else if (p->reap_pending[k])
 			ys_registry_reap(p, k);
+		else if (slot->state == YS_SEC_RUNNING)
+			check_heartbeat(p, k);
 	}
 }
 

@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * yastack host stack, walking-skeleton slice: Ethernet demultiplexing, an
- * ARP responder (RFC 826), IPv4 input checks (RFC 791, RFC 1122 3.2.1) and
- * ICMP echo (RFC 792, RFC 1122 3.2.2.6), and IPv4 output with
- * fragmentation (RFC 791 3.2, RFC 1122 3.3.3; the work is in ys_ipfrag.c).
+ * yastack host stack: Ethernet demultiplexing, IPv4 input checks (RFC 791,
+ * RFC 1122 3.2.1), ICMP echo (RFC 792, RFC 1122 3.2.2.6), the IPv4 output
+ * path (route lookup in ys_route.c, next-hop resolution in ys_arp.c) with
+ * fragmentation (RFC 791 3.2, RFC 1122 3.3.3; the work is in ys_ipfrag.c),
+ * and the instance's life cycle (init, tick, reconfigure, fini). ARP input
+ * is in ys_arp.c.
  *
  * Each protocol has its own *_input function taking (stack, interface,
- * mbuf) so that later ys_arp.c, ys_ipv4.c and ys_icmp.c can take them over
- * without changing their contracts.
+ * mbuf) so that later ys_ipv4.c and ys_icmp.c can take them over without
+ * changing their contracts.
  *
  * Ownership: every function below that takes an mbuf consumes it, unless
- * its comment says "borrows". A frame ends in exactly one of three ways:
- * stack_tx() (the tx callback owns it), stack_drop() (counted under one
- * reason and freed), or ys_mbuf_free() after it was fully handled (ARP
+ * its comment says "borrows". A frame ends in exactly one of four ways:
+ * ys_stack_tx() (the tx callback owns it), ys_stack_drop() (counted under
+ * one reason and freed), ys_stack_free() after it was fully handled (ARP
  * replies, ARP requests another instance answers, a reply sent as fresh
- * fragments).
+ * fragments), or an ARP wait queue (ys_arp.c), which later ends it in one
+ * of the other three.
  *
  * Owner tags (ys_mbuf.h): every allocation, copy and free goes through
  * the ys_mbuf_* helpers with conf.owner, so that what the stack allocates
@@ -39,9 +42,11 @@
  * other checksums are computed in software.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <netinet/in.h>
 
@@ -53,16 +58,17 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "ys_arp.h"
 #include "ys_ipfrag.h"
 #include "ys_mbuf.h"
+#include "ys_route.h"
 #include "ys_stack.h"
+#include "ys_stack_pvt.h"
 
-#define ETH_HLEN     ((uint32_t)sizeof(struct rte_ether_hdr)) /* 14 */
-#define ARP_LEN      ((uint32_t)sizeof(struct rte_arp_hdr))   /* 28 */
-#define IPV4_HLEN    ((uint32_t)sizeof(struct rte_ipv4_hdr))  /* 20 */
-#define IPV4_ADDRLEN 4
-#define ICMP_HLEN    ((uint32_t)sizeof(struct rte_icmp_hdr)) /* 8 */
-#define CKSUM_OK     0xffff /* raw sum of a region whose checksum is right */
+#define ETH_HLEN  YS_ETH_HLEN
+#define IPV4_HLEN YS_IPV4_HLEN
+#define ICMP_HLEN ((uint32_t)sizeof(struct rte_icmp_hdr)) /* 8 */
+#define CKSUM_OK  0xffff /* raw sum of a region whose checksum is right */
 
 /* The NIC's verdict on the IPv4 header checksum when it gave one. */
 static bool ipv4_hdr_cksum_ok(struct ys_stack *st, const struct rte_mbuf *m,
@@ -99,34 +105,52 @@ const char *ys_stack_drop_str(enum ys_stack_drop_reason r)
 
 /* ---- helpers: counting, transmitting, mbuf surgery ---------------------- */
 
-/* Counts one frame lost for `reason`. stack_drop() is the way to drop a
- * frame; this half alone is for a frame someone else already freed. */
-static void stack_count_drop(struct ys_stack *st,
-                             enum ys_stack_drop_reason reason)
+/* Counts one frame lost for `reason`. ys_stack_drop() is the way to drop
+ * a frame; this half alone is for a frame someone else already freed. */
+void ys_stack_count_drop(struct ys_stack *st, enum ys_stack_drop_reason reason)
 {
 	st->stats->drops[reason]++;
 }
 
 /* Counts m under `reason` and frees it. Consumes m. */
-static void stack_drop(struct ys_stack *st, struct rte_mbuf *m,
-                       enum ys_stack_drop_reason reason)
+void ys_stack_drop(struct ys_stack *st, struct rte_mbuf *m,
+                   enum ys_stack_drop_reason reason)
 {
-	stack_count_drop(st, reason);
+	ys_stack_count_drop(st, reason);
 	ys_mbuf_free(&st->conf.owner, m);
+}
+
+/* Frees m, fully handled. Consumes m. */
+void ys_stack_free(struct ys_stack *st, struct rte_mbuf *m)
+{
+	ys_mbuf_free(&st->conf.owner, m);
+}
+
+/* A fresh tagged mbuf, or NULL after counting tx_alloc_failed (no pool,
+ * or the pool ran dry). */
+struct rte_mbuf *ys_stack_alloc(struct ys_stack *st)
+{
+	struct rte_mbuf *m = NULL;
+
+	if (st->conf.pool != NULL)
+		m = ys_mbuf_alloc(&st->conf.owner, st->conf.pool);
+	if (m == NULL)
+		ys_stack_count_drop(st, YS_STACK_DROP_tx_alloc_failed);
+	return m;
 }
 
 /*
  * Sends m out of `ifp`. Consumes m (the tx callback owns it whatever it
  * returns). Returns true when the link layer queued it.
  */
-static bool stack_tx(struct ys_stack *st, const struct ys_stack_iface *ifp,
-                     struct rte_mbuf *m)
+bool ys_stack_tx(struct ys_stack *st, const struct ys_stack_iface *ifp,
+                 struct rte_mbuf *m)
 {
 	m->port = ifp->port_id;
 	/* The contract allows 0 or -ENOBUFS; any failure is a frame not sent,
-	 * already freed by the callee, so it is counted without stack_drop. */
+	 * already freed by the callee: counted, not freed again. */
 	if (st->conf.tx(st->conf.tx_ctx, m) != 0) {
-		stack_count_drop(st, YS_STACK_DROP_tx_full);
+		ys_stack_count_drop(st, YS_STACK_DROP_tx_full);
 		return false;
 	}
 	st->stats->eth_tx++;
@@ -140,7 +164,7 @@ static bool stack_tx(struct ys_stack *st, const struct ys_stack_iface *ifp,
  * Returns NULL after counting tx_alloc_failed when no copy can be made.
  * Consumes m.
  */
-static struct rte_mbuf *stack_writable(struct ys_stack *st, struct rte_mbuf *m)
+struct rte_mbuf *ys_stack_writable(struct ys_stack *st, struct rte_mbuf *m)
 {
 	struct rte_mbuf *copy;
 
@@ -150,7 +174,7 @@ static struct rte_mbuf *stack_writable(struct ys_stack *st, struct rte_mbuf *m)
 	if (st->conf.pool != NULL)
 		copy = ys_mbuf_copy(&st->conf.owner, m, st->conf.pool);
 	if (copy == NULL) {
-		stack_drop(st, m, YS_STACK_DROP_tx_alloc_failed);
+		ys_stack_drop(st, m, YS_STACK_DROP_tx_alloc_failed);
 		return NULL;
 	}
 	ys_mbuf_free(&st->conf.owner, m);
@@ -162,8 +186,7 @@ static struct rte_mbuf *stack_writable(struct ys_stack *st, struct rte_mbuf *m)
  * that no longer hold any. Unlike rte_pktmbuf_trim() it works when the
  * bytes to cut span more than the last segment. Borrows m.
  */
-static void mbuf_trim_to(const struct ys_stack *st, struct rte_mbuf *m,
-                         uint32_t len)
+void ys_stack_trim(const struct ys_stack *st, struct rte_mbuf *m, uint32_t len)
 {
 	struct rte_mbuf *seg = m, *rest;
 	uint32_t left = len;
@@ -244,12 +267,23 @@ iface_for_frame(const struct ys_stack *st, uint16_t port,
 }
 
 /* Whether `addr` (network order) is one of the interface's addresses. */
-static bool iface_owns(const struct ys_stack_iface *ifp, uint32_t addr)
+bool ys_iface_owns(const struct ys_stack_iface *ifp, uint32_t addr)
 {
 	uint32_t i;
 
 	for (i = 0; i < ifp->n_addrs; i++)
 		if (ifp->addrs[i] == addr)
+			return true;
+	return false;
+}
+
+/* Whether `addr` (network order) is one of any interface's addresses. */
+bool ys_stack_is_local(const struct ys_stack *st, uint32_t addr)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->conf.n_ifaces; i++)
+		if (ys_iface_owns(&st->conf.ifaces[i], addr))
 			return true;
 	return false;
 }
@@ -262,7 +296,7 @@ static bool iface_owns(const struct ys_stack_iface *ifp, uint32_t addr)
  * ({0, 0} and {0, <Host>}, (a) and (b)), which only a host initialising
  * itself sends and which no reply could reach. `src` is network order.
  */
-static bool ipv4_src_valid(const struct ys_stack_iface *ifp, uint32_t src)
+bool ys_ipv4_unicast_ok(const struct ys_stack_iface *ifp, uint32_t src)
 {
 	uint32_t a = rte_be_to_cpu_32(src);
 	uint32_t i;
@@ -307,7 +341,7 @@ static bool stack_tx_all(struct ys_stack *st, const struct ys_stack_iface *ifp,
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!stack_tx(st, ifp, frames[i])) {
+		if (!ys_stack_tx(st, ifp, frames[i])) {
 			st->stats->drops[YS_STACK_DROP_tx_full] += n - i - 1;
 			ys_mbuf_free_bulk(&st->conf.owner, frames + i + 1,
 			                  n - i - 1);
@@ -335,14 +369,14 @@ static bool ipv4_fragment_output(struct ys_stack *st,
 	n = ys_ipv4_fragment(m, ETH_HLEN, iface_mtu(ifp), st->conf.pool,
 	                     &st->conf.owner, frags, YS_IPFRAG_MAX_FRAGS);
 	if (n == -ENOBUFS) {
-		stack_drop(st, m, YS_STACK_DROP_ip_frag_alloc_failed);
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_frag_alloc_failed);
 		return false;
 	}
 	/* -EMSGSIZE: more than 64 fragments. (-EINVAL, a header the stack
 	 * built itself being unusable, cannot happen; it is counted here
 	 * rather than leaked if it ever does.) */
 	if (n < 0) {
-		stack_drop(st, m, YS_STACK_DROP_ip_frag_too_many);
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_frag_too_many);
 		return false;
 	}
 	ys_mbuf_free(&st->conf.owner, m);
@@ -357,19 +391,19 @@ static bool ipv4_fragment_output(struct ys_stack *st,
  * `ifp`: as it is when it fits the MTU, else fragmented. Consumes m.
  * Returns true when every frame was queued.
  */
-static bool ipv4_output(struct ys_stack *st, const struct ys_stack_iface *ifp,
+bool ys_ipv4_eth_output(struct ys_stack *st, const struct ys_stack_iface *ifp,
                         struct rte_mbuf *m)
 {
 	const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(
 	        m, const struct rte_ipv4_hdr *, ETH_HLEN);
 
 	if (rte_be_to_cpu_16(ih->total_length) <= iface_mtu(ifp))
-		return stack_tx(st, ifp, m);
+		return ys_stack_tx(st, ifp, m);
 	/* RFC 791 3.2: "If the Don't Fragment flag (DF) bit is set, then
 	 * internet fragmentation of this datagram is NOT permitted,
 	 * although it may be discarded." */
 	if (ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) {
-		stack_drop(st, m, YS_STACK_DROP_ip_frag_df_set);
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_frag_df_set);
 		return false;
 	}
 	return ipv4_fragment_output(st, ifp, m);
@@ -397,7 +431,7 @@ static void icmp_echo_input(struct ys_stack *st,
 	uint8_t tos;
 
 	st->stats->icmp_echo_requests++;
-	m = stack_writable(st, m);
+	m = ys_stack_writable(st, m);
 	if (m == NULL)
 		return;
 
@@ -474,7 +508,7 @@ static void icmp_echo_input(struct ys_stack *st,
 	ic->icmp_cksum =
 	        (uint16_t)~mbuf_cksum(m, ETH_HLEN + IPV4_HLEN, icmp_len);
 
-	if (ipv4_output(st, ifp, m))
+	if (ys_ipv4_eth_output(st, ifp, m))
 		st->stats->icmp_echo_replies++;
 }
 
@@ -492,13 +526,13 @@ static void icmp_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
 	/* The 8-byte header is read and rewritten in place: it must be in
 	 * the first segment. */
 	if (icmp_len < ICMP_HLEN || m->data_len < off + ICMP_HLEN) {
-		stack_drop(st, m, YS_STACK_DROP_icmp_malformed);
+		ys_stack_drop(st, m, YS_STACK_DROP_icmp_malformed);
 		return;
 	}
 	/* RFC 792: the checksum is over "the ICMP message starting with the
 	 * ICMP Type". */
 	if (mbuf_cksum(m, off, icmp_len) != CKSUM_OK) {
-		stack_drop(st, m, YS_STACK_DROP_icmp_bad_checksum);
+		ys_stack_drop(st, m, YS_STACK_DROP_icmp_bad_checksum);
 		return;
 	}
 	st->stats->icmp_rx++;
@@ -510,7 +544,7 @@ static void icmp_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
 	}
 	/* RFC 1122 3.2.2: an ICMP message of unknown type MUST be silently
 	 * discarded; the known ones (errors, replies) come later. */
-	stack_drop(st, m, YS_STACK_DROP_icmp_unsupported_type);
+	ys_stack_drop(st, m, YS_STACK_DROP_icmp_unsupported_type);
 }
 
 /* ---- IPv4 (RFC 791, RFC 1122 3.2.1) ------------------------------------- */
@@ -552,16 +586,16 @@ static void ipv4_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
 	/* RFC 1122 3.2.1.2: a host MUST verify the header checksum and
 	 * silently discard a datagram whose checksum is bad. */
 	if (!ipv4_hdr_cksum_ok(st, m, ih, hlen)) {
-		stack_drop(st, m, YS_STACK_DROP_ip_bad_checksum);
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_bad_checksum);
 		return;
 	}
-	if (!ipv4_src_valid(ifp, ih->src_addr))
+	if (!ys_ipv4_unicast_ok(ifp, ih->src_addr))
 		goto malformed;
 	/* A host, not a router: only its own unicast addresses. Broadcast
 	 * and multicast destinations end here too (an echo request sent to
 	 * them MAY be discarded, RFC 1122 3.2.2.6). */
-	if (!iface_owns(ifp, ih->dst_addr)) {
-		stack_drop(st, m, YS_STACK_DROP_ip_not_for_us);
+	if (!ys_iface_owns(ifp, ih->dst_addr)) {
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_not_for_us);
 		return;
 	}
 	/* RFC 1122 3.3.6: a host SHOULD silently discard a datagram received
@@ -569,19 +603,19 @@ static void ipv4_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
 	 * or multicast address. */
 	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	if (rte_is_broadcast_ether_addr(&eh->dst_addr)) {
-		stack_drop(st, m, YS_STACK_DROP_ip_link_broadcast);
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_link_broadcast);
 		return;
 	}
 	/* RFC 791: MF or a non-zero offset marks a fragment. The primary
 	 * reassembles before dispatching, so one here is not ours to take. */
 	frag = rte_be_to_cpu_16(ih->fragment_offset);
 	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
-		stack_drop(st, m, YS_STACK_DROP_ip_fragment);
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_fragment);
 		return;
 	}
 	/* From here on the frame ends where the datagram ends. */
 	if (tlen < avail)
-		mbuf_trim_to(st, m, ETH_HLEN + tlen);
+		ys_stack_trim(st, m, ETH_HLEN + tlen);
 
 	switch (ih->next_proto_id) {
 	case IPPROTO_ICMP:
@@ -590,98 +624,12 @@ static void ipv4_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
 	default:
 		/* RFC 1122 3.2.2.1: a Protocol Unreachable SHOULD be sent;
 		 * ICMP errors come with the ICMP output path. */
-		stack_drop(st, m, YS_STACK_DROP_ip_unsupported_proto);
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_unsupported_proto);
 		return;
 	}
 
 malformed:
-	stack_drop(st, m, YS_STACK_DROP_ip_malformed);
-}
-
-/* ---- ARP (RFC 826) ------------------------------------------------------ */
-
-/*
- * ARP request for one of our addresses (`tip`, network order), in m:
- * the responder answers it in place, the other instances leave it to
- * that one. Consumes m.
- */
-static void arp_request_input(struct ys_stack *st,
-                              const struct ys_stack_iface *ifp,
-                              struct rte_mbuf *m, uint32_t tip, uint32_t flags)
-{
-	struct rte_ether_hdr *eh;
-	struct rte_arp_hdr *ah;
-	struct rte_ether_addr sha;
-
-	/* Every instance sees ARP (to learn, later); one answers. */
-	if (!(flags & YS_RX_F_ARP_RESPONDER)) {
-		st->stats->arp_requests_left_to_peer++;
-		ys_mbuf_free(&st->conf.owner, m);
-		return;
-	}
-	m = stack_writable(st, m);
-	if (m == NULL)
-		return;
-
-	/* RFC 826 Packet Reception: "Swap hardware and protocol fields,
-	 * putting the local hardware and protocol addresses in the sender
-	 * fields. Set the ar$op field to ares_op$REPLY. Send the packet to
-	 * the (new) target hardware address on the same hardware on which
-	 * the request was received." */
-	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, ETH_HLEN);
-	sha = ah->arp_data.arp_sha;
-	ah->arp_data.arp_tha = sha;
-	ah->arp_data.arp_tip = ah->arp_data.arp_sip;
-	ah->arp_data.arp_sha = ifp->mac;
-	ah->arp_data.arp_sip = tip;
-	ah->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
-	eh->dst_addr = sha;
-	eh->src_addr = ifp->mac;
-	/* The request's Ethernet padding is not ours to echo; the link layer
-	 * pads the reply. */
-	mbuf_trim_to(st, m, ETH_HLEN + ARP_LEN);
-
-	if (stack_tx(st, ifp, m))
-		st->stats->arp_requests_answered++;
-}
-
-/* ARP packet in m after the Ethernet header. Consumes m. */
-static void arp_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
-                      struct rte_mbuf *m, uint32_t flags)
-{
-	const struct rte_arp_hdr *ah;
-
-	/* RFC 826 Packet Reception: only Ethernet (ar$hrd 1, ar$hln 6)
-	 * resolving IPv4 (ar$pro 0x0800, ar$pln 4) is spoken here. */
-	if (m->data_len < ETH_HLEN + ARP_LEN)
-		goto malformed;
-	ah = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, ETH_HLEN);
-	if (rte_be_to_cpu_16(ah->arp_hardware) != RTE_ARP_HRD_ETHER ||
-	    rte_be_to_cpu_16(ah->arp_protocol) != RTE_ETHER_TYPE_IPV4 ||
-	    ah->arp_hlen != RTE_ETHER_ADDR_LEN || ah->arp_plen != IPV4_ADDRLEN)
-		goto malformed;
-	st->stats->arp_rx++;
-
-	switch (rte_be_to_cpu_16(ah->arp_opcode)) {
-	case RTE_ARP_OP_REQUEST:
-		if (!iface_owns(ifp, ah->arp_data.arp_tip)) {
-			stack_drop(st, m, YS_STACK_DROP_arp_not_for_us);
-			return;
-		}
-		arp_request_input(st, ifp, m, ah->arp_data.arp_tip, flags);
-		return;
-	case RTE_ARP_OP_REPLY:
-		/* Handled, not dropped: learning comes with the ARP cache. */
-		ys_mbuf_free(&st->conf.owner, m);
-		return;
-	default:
-		stack_drop(st, m, YS_STACK_DROP_arp_unsupported_op);
-		return;
-	}
-
-malformed:
-	stack_drop(st, m, YS_STACK_DROP_arp_malformed);
+	ys_stack_drop(st, m, YS_STACK_DROP_ip_malformed);
 }
 
 /* ---- Ethernet ----------------------------------------------------------- */
@@ -695,13 +643,13 @@ static void eth_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags)
 	/* A header split across segments counts as a runt too: nothing
 	 * useful sends one. */
 	if (m->data_len < ETH_HLEN) {
-		stack_drop(st, m, YS_STACK_DROP_eth_runt);
+		ys_stack_drop(st, m, YS_STACK_DROP_eth_runt);
 		return;
 	}
 	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	ifp = iface_for_frame(st, m->port, &eh->dst_addr);
 	if (ifp == NULL) {
-		stack_drop(st, m, YS_STACK_DROP_eth_not_for_us);
+		ys_stack_drop(st, m, YS_STACK_DROP_eth_not_for_us);
 		return;
 	}
 	/* No 802.1Q yet: a VLAN tag is just another unsupported type. */
@@ -710,47 +658,324 @@ static void eth_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags)
 		ipv4_input(st, ifp, m);
 		return;
 	case RTE_ETHER_TYPE_ARP:
-		arp_input(st, ifp, m, flags);
+		ys_arp_input(st, ifp, m, flags);
 		return;
 	default:
-		stack_drop(st, m, YS_STACK_DROP_eth_unsupported_type);
+		ys_stack_drop(st, m, YS_STACK_DROP_eth_unsupported_type);
 		return;
 	}
+}
+
+/* ---- IPv4 output path: route, resolve, send ----------------------------- */
+
+/*
+ * Whether m is a datagram ys_stack_ip_output() can send: direct and
+ * unshared (its header is written in place), the IPv4 header in the first
+ * segment, the frame ending where the datagram ends, room for the
+ * Ethernet header in front. Borrows m.
+ */
+static bool ip_out_usable(const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ih;
+	uint32_t hlen;
+
+	if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1 ||
+	    rte_pktmbuf_headroom(m) < ETH_HLEN || m->data_len < IPV4_HLEN)
+		return false;
+	ih = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	hlen = (uint32_t)(ih->version_ihl & RTE_IPV4_HDR_IHL_MASK) *
+	       RTE_IPV4_IHL_MULTIPLIER;
+	return (ih->version_ihl >> 4) == IPVERSION && hlen >= IPV4_HLEN &&
+	       hlen <= m->data_len &&
+	       rte_be_to_cpu_16(ih->total_length) == m->pkt_len &&
+	       m->pkt_len >= hlen;
+}
+
+/*
+ * RFC 1122 3.3.1 is about unicast next hops: our own addresses (no
+ * loopback interface), broadcasts and multicast (no mapping to a link
+ * address here yet), 0/8 and 127/8 (RFC 1122 3.2.1.3: never sent) are
+ * refused rather than resolved with ARP. `dst` is network order.
+ */
+static bool ip_out_dst_ok(const struct ys_stack *st,
+                          const struct ys_stack_iface *ifp, uint32_t dst)
+{
+	return ys_ipv4_unicast_ok(ifp, dst) && !ys_stack_is_local(st, dst);
+}
+
+int ys_stack_ip_output(struct ys_stack *st, struct rte_mbuf *m)
+{
+	const struct ys_stack_iface *ifp;
+	const struct ys_route *r;
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ih;
+	uint32_t next_hop;
+
+	st->stats->ip_out_requests++;
+	if (!ip_out_usable(m)) {
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_out_malformed);
+		return -EINVAL;
+	}
+	ih = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	r = ys_route_lookup(&st->routes, rte_be_to_cpu_32(ih->dst_addr));
+	if (r == NULL) {
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_no_route);
+		return -ENETUNREACH;
+	}
+	ifp = &st->conf.ifaces[r->iface];
+	if (!ip_out_dst_ok(st, ifp, ih->dst_addr)) {
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_out_bad_dst);
+		return -EINVAL;
+	}
+	/* RFC 1122 3.3.4.2: the source is the address of the interface the
+	 * datagram leaves by, on the next hop's prefix. */
+	if (ih->src_addr == 0)
+		ih->src_addr = rte_cpu_to_be_32(r->src);
+	ih->hdr_checksum = 0;
+	ih->hdr_checksum = rte_ipv4_cksum(ih);
+	/* RFC 1122 3.3.1.2: on link, the destination itself is the next
+	 * hop; otherwise the route's gateway. */
+	next_hop = r->via != 0 ? rte_cpu_to_be_32(r->via) : ih->dst_addr;
+	/* Cannot fail: the headroom was checked. */
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, ETH_HLEN);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	return ys_arp_output(st, r->iface, next_hop, m);
+}
+
+int ys_stack_route_lookup(const struct ys_stack *st, uint32_t dst,
+                          struct ys_route_result *out)
+{
+	const struct ys_route *r =
+	        ys_route_lookup(&st->routes, rte_be_to_cpu_32(dst));
+
+	if (r == NULL)
+		return -ENETUNREACH;
+	out->iface = r->iface;
+	out->port_id = st->conf.ifaces[r->iface].port_id;
+	out->next_hop = r->via != 0 ? rte_cpu_to_be_32(r->via) : dst;
+	out->src = rte_cpu_to_be_32(r->src);
+	out->source = (enum ys_route_source)r->source;
+	return 0;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+void ys_conf_err(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || err_len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+}
+
+/* The interface checks of ys_stack_validate_conf(). */
+static int check_ifaces(const struct ys_stack_conf *conf, char *err,
+                        size_t err_len)
+{
+	uint32_t i, j;
+
+	if (conf->n_ifaces < 1 || conf->n_ifaces > YS_STACK_MAX_IFACES) {
+		ys_conf_err(err, err_len,
+		            "interfaces: must have between 1 and %u entries",
+		            YS_STACK_MAX_IFACES);
+		return -EINVAL;
+	}
+	for (i = 0; i < conf->n_ifaces; i++) {
+		const struct ys_stack_iface *ifp = &conf->ifaces[i];
+
+		if (ifp->n_addrs < 1 || ifp->n_addrs > YS_STACK_MAX_ADDRS) {
+			ys_conf_err(
+			        err, err_len,
+			        "interfaces[%u].address: must have between 1 "
+			        "and %u entries",
+			        i, YS_STACK_MAX_ADDRS);
+			return -EINVAL;
+		}
+		for (j = 0; j < ifp->n_addrs; j++) {
+			if (ifp->prefix_lens[j] > 32) {
+				ys_conf_err(
+				        err, err_len,
+				        "interfaces[%u].address[%u]: prefix "
+				        "length must be at most 32",
+				        i, j);
+				return -EINVAL;
+			}
+		}
+		/* RFC 791 3.2: 68 is the smallest MTU; 0 means 1500. */
+		if (ifp->mtu != 0 && ifp->mtu < YS_IPV4_MIN_MTU) {
+			ys_conf_err(
+			        err, err_len,
+			        "interfaces[%u].mtu: must be 0 or at least %u",
+			        i, YS_IPV4_MIN_MTU);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+_Static_assert(YS_STACK_MAX_IFACES *YS_STACK_MAX_ADDRS + YS_STACK_MAX_ROUTES +
+                               YS_STACK_MAX_IFACES <=
+                       YS_ROUTE_MAX,
+               "the route table must hold every route a conf can give");
+
+int ys_stack_validate_conf(const struct ys_stack_conf *conf, char *err,
+                           size_t err_len)
+{
+	int rc;
+
+	if (err != NULL && err_len > 0)
+		err[0] = '\0';
+	if (conf == NULL) {
+		ys_conf_err(err, err_len, "no configuration");
+		return -EINVAL;
+	}
+	if (conf->stats == NULL || conf->tx == NULL) {
+		ys_conf_err(err, err_len, "%s: required",
+		            conf->stats == NULL ? "stats" : "tx");
+		return -EINVAL;
+	}
+	rc = check_ifaces(conf, err, err_len);
+	if (rc == 0)
+		rc = ys_route_check_conf(conf, err, err_len);
+	if (rc == 0)
+		rc = ys_arp_check_conf(conf, err, err_len);
+	return rc;
 }
 
 /* ---- API ---------------------------------------------------------------- */
 
 int ys_stack_init(struct ys_stack *st, const struct ys_stack_conf *conf)
 {
-	uint32_t i, j;
+	struct ys_arp_cache *arp;
 
-	if (st == NULL || conf == NULL || conf->stats == NULL ||
-	    conf->tx == NULL)
+	if (st == NULL || ys_stack_validate_conf(conf, NULL, 0) != 0)
 		return -EINVAL;
-	if (conf->n_ifaces < 1 || conf->n_ifaces > YS_STACK_MAX_IFACES)
-		return -EINVAL;
-	for (i = 0; i < conf->n_ifaces; i++) {
-		const struct ys_stack_iface *ifp = &conf->ifaces[i];
-
-		if (ifp->n_addrs < 1 || ifp->n_addrs > YS_STACK_MAX_ADDRS)
-			return -EINVAL;
-		for (j = 0; j < ifp->n_addrs; j++)
-			if (ifp->prefix_lens[j] > 32)
-				return -EINVAL;
-		if (ifp->mtu != 0 && ifp->mtu < YS_IPV4_MIN_MTU)
-			return -EINVAL;
-	}
+	arp = ys_arp_cache_create(conf);
+	if (arp == NULL)
+		return -ENOMEM;
 	/* conf->pool may be NULL: replies are built in the request's mbuf,
 	 * and only a shared (cloned) request needs a copy, or a reply larger
 	 * than the MTU fresh fragments (without a pool both are dropped as
-	 * allocation failures). */
+	 * allocation failures, and so are ARP requests and announcements). */
 	st->conf = *conf;
 	st->stats = conf->stats;
+	st->now_ms = 0;
+	ys_route_build(&st->routes, conf);
+	st->arp = arp;
 	return 0;
+}
+
+int ys_stack_reconfigure(struct ys_stack *st, const struct ys_stack_conf *conf)
+{
+	struct ys_stack_conf next, prev;
+	struct ys_route_table routes;
+	struct ys_arp_cache *arp, *old;
+
+	if (st == NULL || conf == NULL)
+		return -EINVAL;
+	/* The instance's for life: the owner tags its queued mbufs carry, the
+	 * counters the operator reads, the link it sends on. */
+	next = *conf;
+	next.pool = st->conf.pool;
+	next.tx = st->conf.tx;
+	next.tx_ctx = st->conf.tx_ctx;
+	next.stats = st->conf.stats;
+	next.owner = st->conf.owner;
+	if (ys_stack_validate_conf(&next, NULL, 0) != 0)
+		return -EINVAL;
+	arp = ys_arp_cache_create(&next);
+	if (arp == NULL)
+		return -ENOMEM;
+	/* Nothing can fail from here on. */
+	ys_route_build(&routes, &next);
+	prev = st->conf;
+	old = st->arp;
+	st->conf = next;
+	st->routes = routes;
+	st->arp = arp;
+	ys_arp_migrate(st, old, &prev);
+	return 0;
+}
+
+void ys_stack_fini(struct ys_stack *st)
+{
+	if (st == NULL)
+		return;
+	ys_arp_cache_free(st, st->arp);
+	st->arp = NULL;
+}
+
+void ys_stack_tick(struct ys_stack *st, uint64_t now_ms)
+{
+	if (now_ms > st->now_ms)
+		st->now_ms = now_ms;
+	ys_arp_tick(st);
+}
+
+int ys_stack_announce(struct ys_stack *st)
+{
+	return ys_arp_announce(st);
 }
 
 void ys_stack_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags)
 {
 	st->stats->eth_rx++;
 	eth_input(st, m, flags);
+}
+
+void ys_stack_arp_foreach(const struct ys_stack *st, ys_arp_visit_fn fn,
+                          void *ctx)
+{
+	ys_arp_foreach(st, fn, ctx);
+}
+
+void ys_stack_route_foreach(const struct ys_stack *st, ys_route_visit_fn fn,
+                            void *ctx)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->routes.n; i++) {
+		const struct ys_route *r = &st->routes.routes[i];
+		struct ys_route_info info;
+
+		/* Padding zeroed too: visitors may copy or compare it. */
+		memset(&info, 0, sizeof(info));
+		info.prefix = rte_cpu_to_be_32(r->prefix);
+		info.prefix_len = r->len;
+		info.via = rte_cpu_to_be_32(r->via);
+		info.port_id = st->conf.ifaces[r->iface].port_id;
+		info.src = rte_cpu_to_be_32(r->src);
+		info.source = (enum ys_route_source)r->source;
+		fn(ctx, &info);
+	}
+}
+
+const char *ys_route_source_str(enum ys_route_source s)
+{
+	static const char *const names[YS_ROUTE_SOURCE_MAX] = {
+	        [YS_ROUTE_CONNECTED] = "connected",
+	        [YS_ROUTE_STATIC] = "static",
+	        [YS_ROUTE_DEFAULT] = "default",
+	};
+
+	if ((unsigned int)s >= YS_ROUTE_SOURCE_MAX)
+		return "unknown";
+	return names[s];
+}
+
+const char *ys_arp_state_str(enum ys_arp_state s)
+{
+	static const char *const names[YS_ARP_STATE_MAX] = {
+	        [YS_ARP_INCOMPLETE] = "incomplete",
+	        [YS_ARP_REACHABLE] = "reachable",
+	        [YS_ARP_STALE] = "stale",
+	        [YS_ARP_STATIC] = "static",
+	};
+
+	if ((unsigned int)s >= YS_ARP_STATE_MAX)
+		return "unknown";
+	return names[s];
 }

@@ -24,7 +24,23 @@
 	X(icmp_echo_replies, "ICMP echo replies sent")                         \
 	X(ip_frag_out_datagrams,                                               \
 	  "IPv4 datagrams fragmented on output (RFC 791 3.2)")                 \
-	X(ip_frag_created, "IPv4 fragments created on output")
+	X(ip_frag_created, "IPv4 fragments created on output")                 \
+	X(arp_requests_sent,                                                   \
+	  "ARP requests sent: first tries, retries and unicast probes")        \
+	X(arp_replies_received, "ARP replies received")                        \
+	X(arp_gratuitous_sent, "gratuitous ARP announcements sent")            \
+	X(arp_entries_learned,                                                 \
+	  "ARP cache entries created or completed by an ARP packet")           \
+	X(arp_entries_updated,                                                 \
+	  "ARP cache entries refreshed by an ARP packet (RFC 826 merge)")      \
+	X(arp_entries_evicted,                                                 \
+	  "ARP cache entries evicted for room (least recently confirmed)")     \
+	X(arp_entries_failed,                                                  \
+	  "ARP cache entries removed after unanswered requests or probes")     \
+	X(arp_address_conflicts,                                               \
+	  "ARP packets from another MAC claiming one of our addresses")        \
+	X(arp_queued, "datagrams queued waiting for ARP resolution")           \
+	X(ip_out_requests, "IPv4 datagrams handed to the output path")
 
 /* X(name, help): every reason the stack drops a frame. */
 #define YS_STACK_DROPS(X)                                                      \
@@ -32,7 +48,8 @@
 	X(eth_not_for_us, "destination MAC neither ours nor broadcast")        \
 	X(eth_unsupported_type, "EtherType the stack does not handle")         \
 	X(arp_malformed, "ARP frame too short or not Ethernet/IPv4")           \
-	X(arp_not_for_us, "ARP request for an address we do not own")          \
+	X(arp_not_for_us,                                                      \
+	  "ARP packet neither for our address nor refreshing an entry")        \
 	X(arp_unsupported_op, "ARP operation other than request/reply")        \
 	X(ip_malformed, "IPv4 header fails validation")                        \
 	X(ip_bad_checksum, "IPv4 header checksum mismatch")                    \
@@ -44,14 +61,26 @@
 	X(icmp_malformed, "ICMP message too short")                            \
 	X(icmp_bad_checksum, "ICMP checksum mismatch")                         \
 	X(icmp_unsupported_type, "ICMP type the stack does not handle")        \
-	X(tx_alloc_failed, "no mbuf for a reply")                              \
+	X(tx_alloc_failed, "no mbuf for a reply or an ARP request")            \
 	X(ip_frag_df_set,                                                      \
 	  "datagram larger than the interface MTU with DF set (RFC 791 3.2)")  \
 	X(ip_frag_too_many,                                                    \
 	  "datagram needing more than 64 fragments (YS_IPFRAG_MAX_FRAGS)")     \
 	X(ip_frag_alloc_failed,                                                \
 	  "no mbuf for a fragment: the whole datagram is dropped")             \
-	X(tx_full, "transmit queue full")
+	X(tx_full, "transmit queue full")                                      \
+	X(arp_queue_dropped,                                                   \
+	  "datagram waiting for ARP dropped: the entry's or all queues full")  \
+	X(arp_resolve_failed,                                                  \
+	  "datagram waiting for ARP dropped: no reply, or next hop gone")      \
+	X(arp_cache_full,                                                      \
+	  "no ARP cache entry could be freed for a datagram's next hop")       \
+	X(ip_no_route, "no route to the destination of an outgoing datagram")  \
+	X(ip_out_bad_dst,                                                      \
+	  "outgoing datagram to our own, a broadcast, multicast, 0/8 or "      \
+	  "127/8 address")                                                     \
+	X(ip_out_malformed,                                                    \
+	  "outgoing datagram unusable: header, length, headroom or shared")
 
 enum ys_stack_drop_reason {
 #define YS_X_ENUM(name, help) YS_STACK_DROP_##name,

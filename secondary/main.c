@@ -37,43 +37,7 @@
 #include "ys_log.h"
 #include "ys_stack.h"
 
-#define BURST             32
-#define EAL_MAX_ARGS      32
-#define CTL_TIMEOUT_MS    2000
-#define EXIT_PRIMARY_GONE 3
-
-/*
- * How our frames for one DPDK port leave, as the primary decided at start
- * (struct ys_port_info): on our own tx queue of the port, or through our
- * tx ring and the primary.
- */
-struct tx_route {
-	bool direct;    /* false: through the tx ring */
-	uint16_t queue; /* our tx queue of the port, when direct */
-};
-
-struct ys_secondary {
-	struct ys_config cfg;
-	uint32_t id;
-	int wait_s;
-	int eal_up;
-	int registered; /* the primary accepted us: the id's lcore is ours */
-	struct ys_shared *shm;
-	struct ys_secondary_stats *stats; /* our block in shared memory */
-	struct rte_mempool *pool;
-	struct rte_ring *rx_ring, *tx_ring;
-	int meta_offset;
-	struct ys_mbuf_owner owner; /* our tag on every mbuf we hold */
-	struct ys_stack stack;
-	uint16_t n_tx;
-	struct rte_mbuf *tx[YS_SECONDARY_TX_STAGE]; /* owned until flushed */
-	uint16_t n_direct; /* ports with tx_routes[].direct */
-	struct tx_route tx_routes[RTE_MAX_ETHPORTS]; /* by DPDK port id */
-	struct event_base *base;
-	struct bufferevent *ctl;
-	volatile sig_atomic_t stop;
-	int exit_code;
-};
+#include "secondary.h"
 
 static struct ys_secondary *g_secondary; /* for the signal handler only */
 
@@ -183,12 +147,12 @@ static int stack_tx(void *ctx, struct rte_mbuf *m)
 
 /* ---- start-up -------------------------------------------------------- */
 
-static int64_t now_ms(void)
+uint64_t ys_sec_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /*
@@ -198,7 +162,7 @@ static int64_t now_ms(void)
  */
 static int wait_for_primary(struct ys_secondary *s)
 {
-	int64_t deadline = now_ms() + (int64_t)s->wait_s * 1000;
+	uint64_t deadline = ys_sec_now_ms() + (uint64_t)s->wait_s * 1000;
 	const char *path = s->cfg.control.socket;
 	int said = 0;
 
@@ -218,7 +182,7 @@ static int wait_for_primary(struct ys_secondary *s)
 			}
 			json_decref(reply);
 		}
-		if (now_ms() >= deadline) {
+		if (ys_sec_now_ms() >= deadline) {
 			YS_ERR("primary not ready on %s after %d s", path,
 			       s->wait_s);
 			return -ETIMEDOUT;
@@ -343,17 +307,19 @@ static int init_tx(struct ys_secondary *s)
 	return 0;
 }
 
-/* The stack's interfaces: addresses from the config, MACs from the primary. */
-static int init_stack(struct ys_secondary *s)
+/*
+ * The stack's view of `cfg`: interfaces with their addresses, MACs from
+ * the primary (ys_port_info), MTUs; static routes and ARP entries.
+ */
+void ys_sec_stack_conf(const struct ys_secondary *s,
+                       const struct ys_config *cfg, struct ys_stack_conf *sc)
 {
-	struct ys_stack_conf sc;
-
-	memset(&sc, 0, sizeof(sc));
-	sc.n_ifaces = s->cfg.n_interfaces;
-	for (uint32_t i = 0; i < s->cfg.n_interfaces; i++) {
-		const struct ys_cfg_interface *ci = &s->cfg.interfaces[i];
+	memset(sc, 0, sizeof(*sc));
+	sc->n_ifaces = cfg->n_interfaces;
+	for (uint32_t i = 0; i < cfg->n_interfaces; i++) {
+		const struct ys_cfg_interface *ci = &cfg->interfaces[i];
 		const struct ys_port_info *pi = &s->shm->ports[ci->port];
-		struct ys_stack_iface *si = &sc.ifaces[i];
+		struct ys_stack_iface *si = &sc->ifaces[i];
 
 		si->port_id = pi->port_id;
 		si->mac = pi->mac;
@@ -363,88 +329,64 @@ static int init_stack(struct ys_secondary *s)
 			si->prefix_lens[a] = ci->addrs[a].prefix_len;
 		}
 		si->gateway = ci->gateway;
-		si->mtu = s->cfg.ports[ci->port].mtu;
+		si->mtu = cfg->ports[ci->port].mtu;
 	}
-	sc.owner = s->owner;
-	sc.pool = s->pool;
-	sc.tx = stack_tx;
-	sc.tx_ctx = s;
-	sc.stats = &s->stats->stack;
-	if (ys_stack_init(&s->stack, &sc) != 0) {
-		YS_ERR("invalid stack configuration");
+	sc->n_routes = cfg->n_static_routes;
+	for (uint32_t i = 0; i < cfg->n_static_routes; i++) {
+		sc->routes[i].prefix = cfg->static_routes[i].prefix;
+		sc->routes[i].prefix_len = cfg->static_routes[i].prefix_len;
+		sc->routes[i].via = cfg->static_routes[i].via;
+	}
+	sc->n_static_arp = cfg->arp.n_entries;
+	for (uint32_t i = 0; i < cfg->arp.n_entries; i++) {
+		sc->static_arp[i].ip = cfg->arp.entries[i].ip;
+		memcpy(sc->static_arp[i].mac.addr_bytes,
+		       cfg->arp.entries[i].mac, RTE_ETHER_ADDR_LEN);
+		sc->static_arp[i].iface = cfg->arp.entries[i].interface;
+	}
+	sc->arp.cache_size = cfg->arp.cache_size;
+	sc->arp.reachable_ms = cfg->arp.reachable_ms;
+	sc->arp.retries = cfg->arp.retries;
+	sc->arp.retry_ms = cfg->arp.retry_ms;
+	sc->arp.queue_per_entry = cfg->arp.queue_per_entry;
+	sc->arp.queue_total = cfg->arp.queue_total;
+	sc->owner = s->owner;
+	sc->pool = s->pool;
+	sc->tx = stack_tx;
+	sc->tx_ctx = (void *)s;
+	sc->stats = &s->stats->stack;
+}
+
+static int init_stack(struct ys_secondary *s)
+{
+	struct ys_stack_conf sc;
+	char err[256];
+
+	ys_sec_stack_conf(s, &s->cfg, &sc);
+	if (ys_stack_validate_conf(&sc, err, sizeof(err)) != 0) {
+		YS_ERR("invalid stack configuration: %s", err);
 		return -EINVAL;
 	}
-	return 0;
-}
-
-/* ---- control connection ------------------------------------------------ */
-
-static void ctl_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct evbuffer *in = bufferevent_get_input(bev);
-
-	(void)arg;
-	/* The primary sends no commands to secondaries yet; discard. */
-	evbuffer_drain(in, evbuffer_get_length(in));
-}
-
-static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct ys_secondary *s = arg;
-
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-		YS_ERR("control connection to the primary lost: exiting "
-		       "(a secondary cannot outlive its primary)");
-		s->exit_code = EXIT_PRIMARY_GONE;
-		s->stop = 1;
+	if (ys_stack_init(&s->stack, &sc) != 0) {
+		YS_ERR("cannot start the stack: out of memory");
+		return -ENOMEM;
 	}
+	s->stack_up = 1;
+	ys_stack_tick(&s->stack, ys_sec_now_ms());
+	return 0;
 }
 
 /*
- * Register synchronously, before touching any ring: a second process
- * with our id would corrupt a single-consumer ring, so the primary's
- * refusal must stop us here.
+ * Gratuitous ARP for our addresses (RFC 5227 3) at start and after a
+ * reload. Every instance shares the host's addresses and MACs, so
+ * secondary 0 alone speaks for them.
  */
-static int register_with_primary(struct ys_secondary *s)
+void ys_sec_announce(struct ys_secondary *s)
 {
-	int fd = ys_ctl_connect(s->cfg.control.socket);
-	json_t *reply = NULL, *args;
-	int rc;
-
-	if (fd < 0) {
-		YS_ERR("cannot connect to %s: %s", s->cfg.control.socket,
-		       strerror(-fd));
-		return fd;
-	}
-	args = json_pack("{s:i, s:i, s:i, s:i, s:s}", "id", (int)s->id, "pid",
-	                 (int)getpid(), "lcore", (int)(s->id + 1), "contract",
-	                 (int)YS_CONTRACT_VERSION, "version", YS_VERSION);
-	rc = ys_ctl_call(fd, 1, "secondary.register", args, CTL_TIMEOUT_MS,
-	                 &reply);
-	if (rc == 0 && !json_is_true(json_object_get(reply, "ok"))) {
-		json_t *e = json_object_get(reply, "error");
-
-		YS_ERR("primary refused registration: %s",
-		       json_string_value(json_object_get(e, "message")));
-		rc = -EPERM;
-	} else if (rc != 0) {
-		YS_ERR("registration failed: %s", strerror(-rc));
-	}
-	json_decref(reply);
-	if (rc != 0) {
-		close(fd);
-		return rc;
-	}
-	s->ctl = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->ctl == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
-	s->registered = 1;
-	bufferevent_setcb(s->ctl, ctl_read_cb, NULL, ctl_event_cb, s);
-	bufferevent_enable(s->ctl, EV_READ);
-	return 0;
+	if (s->id != 0)
+		return;
+	ys_stack_announce(&s->stack);
+	tx_flush(s);
 }
 
 /* ---- the poll loop ----------------------------------------------------- */
@@ -462,12 +404,12 @@ static inline uint32_t rx_flags(const struct ys_secondary *s,
 static void run_loop(struct ys_secondary *s)
 {
 	const uint64_t event_period = rte_get_tsc_hz() / 1000; /* 1 ms */
-	uint64_t last_events = rte_rdtsc();
+	uint64_t last_events = rte_rdtsc(), last_tick = last_events;
 	struct ys_idle idle;
 
 	if (ys_idle_init(&idle, s->base) != 0) {
 		YS_ERR("cannot allocate the idle timer");
-		s->exit_code = 1;
+		s->exit_code = EXIT_START_FAILED;
 		return;
 	}
 	while (!s->stop) {
@@ -488,6 +430,13 @@ static void run_loop(struct ys_secondary *s)
 		           event_period) {
 			event_base_loop(s->base, EVLOOP_NONBLOCK);
 			last_events = rte_rdtsc();
+		}
+		/* Timers: the stack's (ARP), the primary's liveness, drain. */
+		if (s->stats->heartbeat_tsc - last_tick > event_period) {
+			last_tick = s->stats->heartbeat_tsc;
+			ys_stack_tick(&s->stack, ys_sec_now_ms());
+			tx_flush(s); /* ARP requests the tick sent */
+			ys_sec_ctl_poll(s);
 		}
 	}
 	ys_idle_fini(&idle);
@@ -564,7 +513,7 @@ static int start(struct ys_secondary *s)
 		rc = init_stack(s);
 	if (rc == 0) {
 		s->base = event_base_new();
-		rc = s->base ? register_with_primary(s) : -ENOMEM;
+		rc = s->base ? ys_sec_ctl_register(s) : -ENOMEM;
 	}
 	return rc;
 }
@@ -578,17 +527,17 @@ int main(int argc, char **argv)
 
 	ys_log_init("ys-secondary", YS_LOG_INFO);
 	if (parse_args(s, argc, argv, &config) != 0)
-		return 2;
+		return EXIT_USAGE;
 	if (ys_config_load(&s->cfg, config,
 	                   (unsigned)sysconf(_SC_NPROCESSORS_ONLN), err,
 	                   sizeof(err)) != 0) {
 		YS_ERR("%s", err);
-		return 1;
+		return EXIT_START_FAILED;
 	}
 	if (s->id >= s->cfg.secondaries.count) {
 		YS_ERR("secondary id %u out of range: secondaries.count is %u",
 		       s->id, s->cfg.secondaries.count);
-		return 1;
+		return EXIT_START_FAILED;
 	}
 	g_secondary = s;
 	signal(SIGTERM, on_signal);
@@ -596,13 +545,16 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (start(s) != 0) {
-		s->exit_code = 1;
+		s->exit_code = EXIT_START_FAILED;
 	} else {
 		YS_INFO("secondary %u running on lcore %u, cpu %u", s->id,
 		        s->id + 1, s->cfg.secondaries.cpus[s->id]);
+		ys_sec_announce(s);
 		run_loop(s);
 		YS_INFO("secondary %u stopping", s->id);
 	}
+	if (s->stack_up)
+		ys_stack_fini(&s->stack); /* frees frames waiting for ARP */
 	tx_flush(s);
 	/*
 	 * Mbufs parked in our lcore's pool cache go back to the pool. Only
@@ -618,8 +570,7 @@ int main(int argc, char **argv)
 		        s->pool);
 		ys_mbuf_pool_leave(&s->owner);
 	}
-	if (s->ctl != NULL)
-		bufferevent_free(s->ctl);
+	ys_sec_ctl_fini(s);
 	if (s->base != NULL)
 		event_base_free(s->base);
 	if (s->eal_up)

@@ -24,7 +24,8 @@ cmake --build build/asan -j "$jobs"
 # libFuzzer targets (tests/fuzz): clang, everything instrumented.
 CC=clang-14 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Release -DYS_SANITIZE=ON \
 	-DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
-cmake --build build/fuzz -j "$jobs" --target fuzz_ctl_request fuzz_stack fuzz_dispatch
+cmake --build build/fuzz -j "$jobs" --target fuzz_ctl_request fuzz_stack fuzz_dispatch \
+	fuzz_ctl_dispatch
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release \
 	-DYS_SANITIZER_BUILD_DIR="$PWD/build/asan" \
 	-DYS_FUZZ_BUILD_DIR="$PWD/build/fuzz" >/dev/null

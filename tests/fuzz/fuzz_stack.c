@@ -121,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ys_stack_input(&st, m,
 		               (data[0] & 1) ? YS_RX_F_ARP_RESPONDER : 0);
 	}
+	ys_stack_fini(&st); /* the ARP cache, and datagrams waiting on it */
 	if (rte_mempool_in_use_count(g_pool) != 0)
 		abort(); /* the stack leaked (or kept) an mbuf */
 	return 0;

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The control socket under hostile clients: malformed JSON, unknown
-# commands, a line over the 64 KiB limit, wrong registration arguments,
-# 1000 pipelined requests on one connection, and 100 clients at once.
-# Each gets its exact error reply (or all its replies, in order), and the
-# primary keeps serving everyone and answering pings.
+# commands, wrong argument types, a line over the 64 KiB limit, wrong
+# registration arguments (lcore, build version, contract version), a
+# client that connects and never sends, one that disconnects in the
+# middle of its replies, 1000 pipelined requests on one connection, and
+# 100 clients at once. Each gets its exact error reply (or all its
+# replies, in order), and the primary keeps serving everyone and
+# answering pings. Then the socket's permissions: mode 0660, the
+# configured group on the socket and on the directory the primary made
+# for it (0750), and a stale socket left by a killed primary replaced.
 #
 # usage: control.sh BIN_DIR   (as root, hugepages reserved)
 set -euo pipefail
@@ -15,16 +20,23 @@ trap tb_cleanup EXIT
 
 tb_setup
 tb_write_config 1
+# The socket in a directory the primary must create, owned by a group.
+sed -i "s|\"socket\": \"$TB_SOCK\"|\"socket\": \"$TB_DIR/run/sub/ys.sock\", \"group\": \"nogroup\"|" \
+	"$TB_DIR/ys.json"
+TB_SOCK=$TB_DIR/run/sub/ys.sock
 tb_start_primary
 tb_start_secondary 0
+version=$("$YS_BIN/ysctl" -s "$TB_SOCK" --json status | python3 -c \
+	'import json,sys; print(json.load(sys.stdin)["primary"]["version"])')
 
 contract=$(sed -n 's/^#define YS_CONTRACT_VERSION \([0-9]*\)u$/\1/p' \
 	"$HERE/../../common/ys_contract.h")
-timeout 120 python3 - "$TB_SOCK" "$contract" <<'PY'
+timeout 120 python3 - "$TB_SOCK" "$contract" "$version" <<'PY'
 import json, socket, sys, time
 
 path = sys.argv[1]
 contract = int(sys.argv[2])
+version = sys.argv[3]
 
 def connect():
     # A full listen backlog makes a unix-socket connect() fail with EAGAIN
@@ -66,12 +78,56 @@ r = expect_error(b'{"id": 4, "cmd": "status", "args": 1}\n', "bad_request",
 expect_error(b'{"id": 5, "cmd": "secondary.register", "args": {"id": 0}}\n',
              "invalid_argument", "id, pid, lcore and contract must be integers")
 expect_error(b'{"id": 6, "cmd": "secondary.register", "args": {"id": 0, '
-             b'"pid": 1, "lcore": 5, "contract": %d}}\n' % contract, "invalid_argument",
+             b'"pid": 1, "lcore": 5, "contract": %d, "version": "%s"}}\n' % (contract, version.encode()), "invalid_argument",
              "secondary 0 must run on lcore 1, not 5 (mempool caches are per lcore id)")
 expect_error(b'{"id": 7, "cmd": "secondary.register", "args": {"id": 0, '
-             b'"pid": 1, "lcore": 1, "contract": %d}}\n' % contract, "invalid_argument",
+             b'"pid": 1, "lcore": 1, "contract": %d, "version": "%s"}}\n' % (contract, version.encode()), "invalid_argument",
              "secondary 0 is already running (pid %d)" %
              call(b'{"id":1,"cmd":"status"}\n')["result"]["secondaries"][0]["pid"])
+
+reg = {"id": 0, "pid": 1, "lcore": 1, "contract": contract}
+expect_error(json.dumps({"id": 8, "cmd": "secondary.register",
+                         "args": dict(reg, version="0.0.0-other")}).encode() + b"\n",
+             "invalid_argument",
+             "secondary version 0.0.0-other differs from the primary's %s: "
+             "run binaries of one build" % version)
+expect_error(json.dumps({"id": 8, "cmd": "secondary.register",
+                         "args": dict(reg, version=version, contract=contract + 1)}).encode() + b"\n",
+             "invalid_argument",
+             "contract version %d differs from the primary's %d" % (contract + 1, contract))
+
+# Wrong argument types, for each kind of command.
+for cmd, args, message in [
+        ("stats", {"secondary": "0"}, "secondary must be an integer in 0..0"),
+        ("arp", {"secondary": 3}, "secondary must be an integer in 0..0"),
+        ("routes", {"timeout_ms": 0}, "timeout_ms must be an integer in 1..60000"),
+        ("log.level", {"level": 3}, "level must be one of err, warn, info, debug"),
+        ("drain", {"deadline_ms": -1}, "deadline_ms must be an integer in 0..3600000"),
+        ("config.validate", {}, "file is required"),
+        ("config.validate", {"file": "relative.json"}, "file must be an absolute path"),
+        ("config.reload", {"file": 7}, "file must be an absolute path")]:
+    expect_error(json.dumps({"id": 9, "cmd": cmd, "args": args}).encode() + b"\n",
+                 "invalid_argument", message)
+# A forwarded command's own argument check happens in the secondary.
+r = call(b'{"id": 10, "cmd": "conns", "args": {"limit": "all"}}\n')
+assert r["ok"] and r["result"]["secondaries"] == [
+    {"id": 0, "ok": False, "error": {"code": "invalid_argument",
+                                     "message": "limit must be an integer >= 0"}}], r
+# Not a regular file: refused without blocking the primary on it.
+expect_error(b'{"id": 11, "cmd": "config.validate", "args": {"file": "/dev/zero"}}\n',
+             "config_invalid", "/dev/zero: not a regular file")
+
+# A client that connects and never sends: everyone else is still served.
+silent, _ = connect()
+assert call(b'{"id": 12, "cmd": "status"}\n')["ok"]
+
+# A client that disconnects in the middle of its replies.
+s, f = connect()
+s.sendall(b"".join(b'{"id": %d, "cmd": "status"}\n' % i for i in range(200)))
+f.readline()
+s.close()
+assert call(b'{"id": 13, "cmd": "status"}\n')["ok"]
+silent.close()
 
 # A line over the limit: an error reply, then the server closes.
 s, f = connect()
@@ -109,4 +165,28 @@ PY
 
 out=$(tb_in_ns ping -n -c 3 -i 0.2 -W 2 "$TB_STACK_ADDR") ||
 	{ echo "$out" >&2; tb_die "pings fail after the control tests"; }
+
+# -- permissions ------------------------------------------------------------
+[ "$(stat -c '%a %G' "$TB_SOCK")" = "660 nogroup" ] ||
+	tb_die "socket: $(stat -c '%a %G' "$TB_SOCK"), want 660 nogroup"
+for d in "$TB_DIR/run" "$TB_DIR/run/sub"; do
+	[ "$(stat -c '%a %G' "$d")" = "750 nogroup" ] ||
+		tb_die "$d: $(stat -c '%a %G' "$d"), want 750 nogroup"
+done
+
+# -- a stale socket from a killed primary is replaced ---------------------------
+tb_stop_pid "${TB_SECONDARY_PIDS[0]}"
+TB_SECONDARY_PIDS=()
+primary_pid=$("$YS_BIN/ysctl" -s "$TB_SOCK" --json status | python3 -c \
+	'import json,sys; print(json.load(sys.stdin)["primary"]["pid"])')
+kill -KILL "$primary_pid" # the process itself, not its `timeout` wrapper
+wait "$TB_PRIMARY_PID" 2>/dev/null || true
+TB_PRIMARY_PID=
+[ -S "$TB_SOCK" ] || tb_die "the killed primary's socket should still be there"
+rm -rf "/var/run/dpdk/$TB_PREFIX"
+rm -f /dev/hugepages/"$TB_PREFIX"map_*
+tb_start_primary
+grep -q "replacing stale control socket $TB_SOCK" "$TB_DIR/primary.log" ||
+	tb_die "the stale socket was not reported as replaced"
+tb_ysctl status >/dev/null || tb_die "new primary does not answer"
 echo "control: ok"

@@ -197,6 +197,16 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(cfg.interfaces[0].gateway, ip("198.18.0.1"));
 	assert_string_equal(cfg.control.socket, "/run/yastack/ys.sock");
 
+	/* No "static_routes", no "arp": none, and the ARP defaults. */
+	assert_int_equal(cfg.n_static_routes, 0);
+	assert_int_equal(cfg.arp.n_entries, 0);
+	assert_int_equal(cfg.arp.cache_size, 1024);
+	assert_int_equal(cfg.arp.reachable_ms, 30000);
+	assert_int_equal(cfg.arp.retries, 3);
+	assert_int_equal(cfg.arp.retry_ms, 1000);
+	assert_int_equal(cfg.arp.queue_per_entry, 8);
+	assert_int_equal(cfg.arp.queue_total, 256);
+
 	/* No "admin": metrics on loopback, port 9180. */
 	assert_string_equal(cfg.admin.metrics, "127.0.0.1:9180");
 	assert_true(cfg.admin.metrics_enabled);
@@ -250,6 +260,17 @@ static const char full[] =
         "                   \"10.2.0.1/24\"], \"gateway\": \"10.2.0.254\"},"
         "                  {\"port\": \"wan\", \"address\": "
         "[\"192.0.2.10/32\"]}],"
+        " \"static_routes\": [{\"prefix\": \"198.18.4.0/24\", "
+        "\"via\": \"10.2.0.9\"},"
+        "                     {\"prefix\": \"0.0.0.0/0\", "
+        "\"via\": \"10.1.255.1\"}],"
+        " \"arp\": {\"entries\": [{\"ip\": \"10.1.0.9\", "
+        "\"mac\": \"02:AB:cd:00:00:01\", \"interface\": 0},"
+        "                       {\"ip\": \"10.2.0.9\", "
+        "\"mac\": \"02:00:00:00:00:02\", \"interface\": 0}],"
+        "           \"cache_size\": 4096, \"reachable_ms\": 60000,"
+        "           \"retries\": 5, \"retry_ms\": 500,"
+        "           \"queue_per_entry\": 16, \"queue_total\": 1024},"
         " \"reassembly\": {\"max_flows\": 16,"
         "                  \"timeout_ms\": 100},"
         " \"admin\": {\"metrics\": \"0.0.0.0:65535\"},"
@@ -323,6 +344,26 @@ static void test_full(void **state)
 	assert_int_equal(ifc[1].n_addrs, 1);
 	assert_int_equal(ifc[1].addrs[0].prefix_len, 32);
 	assert_int_equal(ifc[1].gateway, 0);
+
+	assert_int_equal(cfg.n_static_routes, 2);
+	assert_int_equal(cfg.static_routes[0].prefix, ip("198.18.4.0"));
+	assert_int_equal(cfg.static_routes[0].prefix_len, 24);
+	assert_int_equal(cfg.static_routes[0].via, ip("10.2.0.9"));
+	assert_int_equal(cfg.static_routes[1].prefix, 0);
+	assert_int_equal(cfg.static_routes[1].prefix_len, 0);
+	assert_int_equal(cfg.static_routes[1].via, ip("10.1.255.1"));
+	assert_int_equal(cfg.arp.n_entries, 2);
+	assert_int_equal(cfg.arp.entries[0].ip, ip("10.1.0.9"));
+	assert_memory_equal(cfg.arp.entries[0].mac,
+	                    ((const uint8_t[]){2, 0xab, 0xcd, 0, 0, 1}), 6);
+	assert_int_equal(cfg.arp.entries[0].interface, 0);
+	assert_int_equal(cfg.arp.entries[1].ip, ip("10.2.0.9"));
+	assert_int_equal(cfg.arp.cache_size, 4096);
+	assert_int_equal(cfg.arp.reachable_ms, 60000);
+	assert_int_equal(cfg.arp.retries, 5);
+	assert_int_equal(cfg.arp.retry_ms, 500);
+	assert_int_equal(cfg.arp.queue_per_entry, 16);
+	assert_int_equal(cfg.arp.queue_total, 1024);
 	assert_string_equal(cfg.control.socket, "/tmp/ys-test.sock");
 	assert_true(cfg.admin.metrics_enabled);
 	assert_int_equal(cfg.admin.metrics_addr, 0);
@@ -435,6 +476,16 @@ struct bad_case {
 	"6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42" \
 	"b73bbeac01f"
 
+/* A static route, an ARP entry (as the value of "arp"). */
+#define ROUTE(prefix, via) "[{\"prefix\": " prefix ", \"via\": " via "}]"
+#define R4                 "{\"prefix\": \"198.18.4.0/24\", \"via\": \"198.18.0.1\"}"
+#define ENTRY(ip, mac, iface)                                                  \
+	"{\"entries\": [{\"ip\": " ip ", \"mac\": " mac                        \
+	", \"interface\": " iface "}]}"
+#define E9                                                                     \
+	"{\"ip\": \"198.18.0.9\", \"mac\": \"02:00:00:00:00:01\", "            \
+	"\"interface\": 0}"
+
 #define METRICS_RULE                                                           \
 	"admin.metrics: must be \"ADDRESS:PORT\" (an IPv4 address and a "      \
 	"port), \"\" or \"off\""
@@ -443,7 +494,6 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
         /* top level */
-        {"static_routes", "[]", "static_routes: unknown key"},
         {"tcp", "{}", "tcp: unknown key"},
         {"listeners", "[]", "listeners: unknown key"},
         {"clusters", "[]", "clusters: unknown key"},
@@ -637,6 +687,85 @@ static const struct bad_case bad_cases[] = {
          "interfaces[0].gateway: must not be 0.0.0.0"},
         {"interfaces[0].mac", "\"02:00:00:00:00:01\"",
          "interfaces[0].mac: unknown key"},
+        /* static_routes (interfaces[0] is 198.18.0.2/24) */
+        {"static_routes", "{}", "static_routes: must be an array"},
+        {"static_routes", "[5]", "static_routes[0]: must be an object"},
+        {"static_routes", "[{\"via\": \"198.18.0.1\"}]",
+         "static_routes[0].prefix: required"},
+        {"static_routes", "[{\"prefix\": \"198.18.4.0/24\"}]",
+         "static_routes[0].via: required"},
+        {"static_routes", ROUTE("\"198.18.4.0\"", "\"198.18.0.1\""),
+         "static_routes[0].prefix: must be a CIDR string a.b.c.d/len"},
+        {"static_routes", ROUTE("\"198.18.4.0/33\"", "\"198.18.0.1\""),
+         "static_routes[0].prefix: must be a CIDR string a.b.c.d/len"},
+        {"static_routes", ROUTE("24", "\"198.18.0.1\""),
+         "static_routes[0].prefix: must be a CIDR string a.b.c.d/len"},
+        {"static_routes", ROUTE("\"198.18.4.1/24\"", "\"198.18.0.1\""),
+         "static_routes[0].prefix: has host bits set (the network is "
+         "198.18.4.0/24)"},
+        {"static_routes", ROUTE("\"198.18.4.0/24\"", "\"198.18.9.1\""),
+         "static_routes[0].via: 198.18.9.1 is not inside any interface's "
+         "prefix"},
+        {"static_routes", ROUTE("\"198.18.4.0/24\"", "\"198.18.0.2\""),
+         "static_routes[0].via: must not be one of our addresses"},
+        {"static_routes", ROUTE("\"198.18.4.0/24\"", "\"198.18.0\""),
+         "static_routes[0].via: must be an IPv4 address a.b.c.d"},
+        {"static_routes",
+         "[" R4 ", {\"prefix\": \"198.18.4.0/24\", \"via\": "
+         "\"198.18.0.3\"}]",
+         "static_routes[1].prefix: duplicates static_routes[0]"},
+        {"static_routes",
+         "[{\"prefix\": \"198.18.4.0/24\", \"via\": \"198.18.0.1\", "
+         "\"metric\": 1}]",
+         "static_routes[0].metric: unknown key"},
+        /* arp */
+        {"arp", "[]", "arp: must be an object"},
+        {"arp", "{\"size\": 1}", "arp.size: unknown key"},
+        {"arp", "{\"cache_size\": 15}",
+         "arp.cache_size: must be between 16 and 65536"},
+        {"arp", "{\"reachable_ms\": 999}",
+         "arp.reachable_ms: must be between 1000 and 3600000"},
+        {"arp", "{\"retries\": 0}", "arp.retries: must be between 1 and 10"},
+        {"arp", "{\"retry_ms\": 60001}",
+         "arp.retry_ms: must be between 100 and 60000"},
+        {"arp", "{\"queue_per_entry\": 65}",
+         "arp.queue_per_entry: must be between 1 and 64"},
+        {"arp", "{\"queue_total\": 0}",
+         "arp.queue_total: must be between 1 and 65536"},
+        {"arp", "{\"entries\": {}}", "arp.entries: must be an array"},
+        {"arp", ENTRY("\"198.18.0.9\"", "\"02:00:00:00:00\"", "0"),
+         "arp.entries[0].mac: must be a MAC address aa:bb:cc:dd:ee:ff"},
+        {"arp", ENTRY("\"198.18.0.9\"", "\"02-00-00-00-00-01\"", "0"),
+         "arp.entries[0].mac: must be a MAC address aa:bb:cc:dd:ee:ff"},
+        {"arp", ENTRY("\"198.18.0.9\"", "\"0g:00:00:00:00:01\"", "0"),
+         "arp.entries[0].mac: must be a MAC address aa:bb:cc:dd:ee:ff"},
+        {"arp", ENTRY("\"198.18.0.9\"", "\"02:00:00:00:00:01:\"", "0"),
+         "arp.entries[0].mac: must be a MAC address aa:bb:cc:dd:ee:ff"},
+        {"arp", ENTRY("\"198.18.0.9\"", "2", "0"),
+         "arp.entries[0].mac: must be a MAC address aa:bb:cc:dd:ee:ff"},
+        {"arp", ENTRY("\"198.18.0.9\"", "\"01:00:5e:00:00:01\"", "0"),
+         "arp.entries[0].mac: must be a unicast MAC address, not all zeros"},
+        {"arp", ENTRY("\"198.18.0.9\"", "\"00:00:00:00:00:00\"", "0"),
+         "arp.entries[0].mac: must be a unicast MAC address, not all zeros"},
+        {"arp", ENTRY("\"198.18.0.300\"", "\"02:00:00:00:00:01\"", "0"),
+         "arp.entries[0].ip: must be an IPv4 address a.b.c.d"},
+        {"arp", ENTRY("\"198.18.0.2\"", "\"02:00:00:00:00:01\"", "0"),
+         "arp.entries[0].ip: must not be one of our addresses"},
+        {"arp", ENTRY("\"198.18.9.9\"", "\"02:00:00:00:00:01\"", "0"),
+         "arp.entries[0].ip: 198.18.9.9 is not inside a prefix of "
+         "interfaces[0]"},
+        {"arp", ENTRY("\"198.18.0.9\"", "\"02:00:00:00:00:01\"", "1"),
+         "arp.entries[0].interface: no interfaces[1]"},
+        {"arp", ENTRY("\"198.18.0.9\"", "\"02:00:00:00:00:01\"", "8"),
+         "arp.entries[0].interface: must be between 0 and 7"},
+        {"arp", ENTRY("\"198.18.0.9\"", "\"02:00:00:00:00:01\"", "\"0\""),
+         "arp.entries[0].interface: must be an integer"},
+        {"arp",
+         "{\"entries\": [{\"ip\": \"198.18.0.9\", \"mac\": "
+         "\"02:00:00:00:00:01\"}]}",
+         "arp.entries[0].interface: required"},
+        {"arp", "{\"entries\": [" E9 ", " E9 "]}",
+         "arp.entries[1].ip: duplicates arp.entries[0]"},
         /* admin */
         {"admin", "[]", "admin: must be an object"},
         {"admin", "{\"metric\": \"off\"}", "admin.metric: unknown key"},
@@ -695,6 +824,16 @@ static void expand_long_cases(struct bad_case *c, char **owned)
 	c[5] = (struct bad_case){"interfaces", owned[5],
 	                         "interfaces: must have between 1 and 8 "
 	                         "entries"};
+	owned[6] = json_list(R4, YS_CFG_MAX_ROUTES + 1);
+	c[6] = (struct bad_case){"static_routes", owned[6],
+	                         "static_routes: must have at most 64 entries"};
+	s = json_list(E9, YS_CFG_MAX_STATIC_ARP + 1);
+	owned[7] = malloc(strlen(s) + 16);
+	assert_non_null(owned[7]);
+	sprintf(owned[7], "{\"entries\": %s}", s);
+	free(s);
+	c[7] = (struct bad_case){"arp", owned[7],
+	                         "arp.entries: must have at most 64 entries"};
 }
 
 /* Returns true when the case gives exactly the expected message. */
@@ -718,7 +857,7 @@ static bool run_bad_case(const struct bad_case *c)
 
 static void test_bad_values(void **state)
 {
-	enum { N_LONG = 6 };
+	enum { N_LONG = 8 };
 	struct bad_case long_cases[N_LONG];
 	char *owned[N_LONG];
 	int failed = 0;
