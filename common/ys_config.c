@@ -903,6 +903,51 @@ static int parse_gateway(struct cfg_ctx *ctx, const struct cfg_key *k,
 	return cfg_fail(ctx, "must be inside one of the interface's prefixes");
 }
 
+/* 802.1Q: VIDs 0 and 4095 are reserved; absent means untagged. */
+static int parse_vlan(struct cfg_ctx *ctx, const struct cfg_key *k, json_t *val,
+                      void *base)
+{
+	struct ys_cfg_interface *ifc = base;
+	json_int_t v;
+
+	(void)k;
+	ifc->vlan = 0;
+	if (!val)
+		return 0;
+	if (!json_is_integer(val))
+		return cfg_fail(ctx, "must be an integer between 1 and 4094");
+	v = json_integer_value(val);
+	if (v < 1 || v > 4094)
+		return cfg_fail(ctx, "must be an integer between 1 and 4094");
+	ifc->vlan = (uint16_t)v;
+	return 0;
+}
+
+/* A received frame's port and VLAN must name one interface: interfaces
+ * on one port differ in `vlan`, at most one of them untagged. */
+static int interface_finish(struct cfg_ctx *ctx, void *base)
+{
+	const struct ys_cfg_interface *self = base, *p;
+	const char *port = ctx->cfg->ports[self->port].name;
+
+	for (p = ctx->cfg->interfaces; p < self; p++) {
+		if (p->port != self->port || p->vlan != self->vlan)
+			continue;
+		if (self->vlan == 0)
+			return cfg_fail(ctx,
+			                "port \"%s\" already has an untagged "
+			                "interface (interfaces[%td]); give one "
+			                "of them a vlan",
+			                port, p - ctx->cfg->interfaces);
+		path_push_key(ctx, "vlan");
+		return cfg_fail(ctx,
+		                "%u is already interfaces[%td]'s on port "
+		                "\"%s\"",
+		                self->vlan, p - ctx->cfg->interfaces, port);
+	}
+	return 0;
+}
+
 #define IFACE struct ys_cfg_interface
 static const struct cfg_key interface_keys[] = {
         CUSTOM_KEY(IFACE, "port", port, CFG_REQUIRED, 0, 0, NULL,
@@ -910,9 +955,10 @@ static const struct cfg_key interface_keys[] = {
         CUSTOM_KEY(IFACE, "address", addrs, CFG_REQUIRED, 1, YS_CFG_MAX_ADDRS,
                    NULL, parse_addresses),
         CUSTOM_KEY(IFACE, "gateway", gateway, 0, 0, 0, NULL, parse_gateway),
+        CUSTOM_KEY(IFACE, "vlan", vlan, 0, 0, 0, NULL, parse_vlan),
 };
 static const struct cfg_table interface_table =
-        TABLE(interface_keys, IFACE, NULL);
+        TABLE(interface_keys, IFACE, interface_finish);
 #undef IFACE
 
 /* ---- static routes ---- */
@@ -1106,6 +1152,17 @@ static const struct cfg_key arp_keys[] = {
 static const struct cfg_table arp_table = TABLE(arp_keys, ARP, NULL);
 #undef ARP
 
+/* ---- icmp ---- */
+
+#define ICMP struct ys_cfg_icmp
+static const struct cfg_key icmp_keys[] = {
+        /* RFC 1812 4.3.2.8: errors per second per stack instance. */
+        INT_KEY(ICMP, "rate_limit", rate_limit, 0, 1, 1000000, 100),
+        INT_KEY(ICMP, "burst", burst, 0, 1, 1000000, 50),
+};
+static const struct cfg_table icmp_table = TABLE(icmp_keys, ICMP, NULL);
+#undef ICMP
+
 /* ---- control ---- */
 
 #define CONTROL struct ys_cfg_control
@@ -1136,6 +1193,16 @@ static const struct cfg_key reassembly_keys[] = {
 static const struct cfg_table reassembly_table =
         TABLE(reassembly_keys, REASM, NULL);
 #undef REASM
+
+/* ---- diag ---- */
+
+#define DIAG struct ys_cfg_diag
+static const struct cfg_key diag_keys[] = {
+        /* The UDP echo service's port on every interface address. */
+        INT_KEY(DIAG, "udp_echo", udp_echo, 0, 0, 65535, 0),
+};
+static const struct cfg_table diag_table = TABLE(diag_keys, DIAG, NULL);
+#undef DIAG
 
 /* ---- admin ---- */
 
@@ -1220,7 +1287,9 @@ static const struct cfg_key root_keys[] = {
         ARRAY_KEY(ROOT, "static_routes", static_routes, n_static_routes, 0, 0,
                   YS_CFG_MAX_ROUTES, route_table),
         OBJECT_KEY(ROOT, "arp", arp, 0, arp_table),
+        OBJECT_KEY(ROOT, "icmp", icmp, 0, icmp_table),
         OBJECT_KEY(ROOT, "reassembly", reassembly, 0, reassembly_table),
+        OBJECT_KEY(ROOT, "diag", diag, 0, diag_table),
         OBJECT_KEY(ROOT, "admin", admin, 0, admin_table),
         OBJECT_KEY(ROOT, "control", control, 0, control_table),
 };
@@ -1364,9 +1433,7 @@ out:
  * something at start and needs a restart.
  */
 static const char *const live_sections[] = {
-        "interfaces",
-        "static_routes",
-        "arp",
+        "interfaces", "static_routes", "arp", "icmp", "diag",
 };
 
 bool ys_config_section_live(const char *section)
@@ -1386,6 +1453,8 @@ void ys_config_apply_live(struct ys_config *dst, const struct ys_config *src)
 	memcpy(dst->static_routes, src->static_routes,
 	       sizeof(dst->static_routes));
 	dst->arp = src->arp;
+	dst->diag = src->diag;
+	dst->icmp = src->icmp;
 }
 
 /* ---- address parsers ---- */

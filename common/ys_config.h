@@ -113,6 +113,9 @@ struct ys_cfg_interface {
 	uint32_t n_addrs; /* >= 1 */
 	struct ys_cfg_addr addrs[YS_CFG_MAX_ADDRS];
 	uint32_t gateway; /* network byte order, 0 when absent */
+	/* 802.1Q VLAN ID 1..4094, 0 when absent (untagged). Interfaces on one
+	 * port differ in VLAN; at most one is untagged. */
+	uint16_t vlan;
 };
 
 /* One of `static_routes`: prefix via a neighbour; network byte order. */
@@ -139,6 +142,17 @@ struct ys_cfg_arp {
 	uint32_t retry_ms;        /* between requests, default 1000 */
 	uint32_t queue_per_entry; /* datagrams waiting per next hop, 8 */
 	uint32_t queue_total;     /* datagrams waiting per stack, 256 */
+};
+
+/* ICMP errors each stack instance sends (`icmp`): a token bucket. */
+struct ys_cfg_icmp {
+	uint32_t rate_limit; /* errors per second per instance, default 100 */
+	uint32_t burst;      /* bucket size, default 50 */
+};
+
+/* Built-in diagnostic services (`diag`), served by every secondary. */
+struct ys_cfg_diag {
+	uint16_t udp_echo; /* UDP echo (RFC 862) port, host order; 0: off */
 };
 
 struct ys_cfg_control {
@@ -169,7 +183,9 @@ struct ys_config {
 	uint32_t n_static_routes;
 	struct ys_cfg_route static_routes[YS_CFG_MAX_ROUTES];
 	struct ys_cfg_arp arp;
+	struct ys_cfg_icmp icmp;
 	struct ys_cfg_reassembly reassembly;
+	struct ys_cfg_diag diag;
 	struct ys_cfg_admin admin;
 	struct ys_cfg_control control;
 };

@@ -167,19 +167,27 @@ void ys_ctl_request_free(struct ys_ctl_request *req)
 
 char *ys_ctl_encode_reply(json_t *reply, size_t *len)
 {
-	char *line = reply ? ys_ctl_encode(reply, len) : NULL;
+	char *line =
+	        reply ? ys_ctl_encode_max(reply, len, YS_CTL_MAX_REPLY) : NULL;
 	json_t *err;
 
+	if (line == NULL && reply != NULL) {
+		err = ys_ctl_reply_error(
+		        json_object_get(reply, "id"), YS_CTL_E_INTERNAL,
+		        "reply larger than %d bytes", YS_CTL_MAX_REPLY);
+		line = ys_ctl_encode(err, len);
+		json_decref(err);
+	}
 	json_decref(reply);
-	if (line != NULL)
-		return line;
-	err = ys_ctl_reply_error(NULL, YS_CTL_E_INTERNAL, "reply too large");
-	line = ys_ctl_encode(err, len);
-	json_decref(err);
 	return line;
 }
 
 char *ys_ctl_encode(const json_t *msg, size_t *len)
+{
+	return ys_ctl_encode_max(msg, len, YS_CTL_MAX_LINE);
+}
+
+char *ys_ctl_encode_max(const json_t *msg, size_t *len, size_t max)
 {
 	char *s = json_dumps(msg, JSON_COMPACT);
 	size_t n;
@@ -190,7 +198,7 @@ char *ys_ctl_encode(const json_t *msg, size_t *len)
 		return NULL;
 	}
 	n = strlen(s);
-	if (n + 1 > YS_CTL_MAX_LINE) {
+	if (n + 1 > max) {
 		free(s);
 		errno = EMSGSIZE;
 		return NULL;
@@ -286,7 +294,12 @@ static int write_all(int fd, const char *buf, size_t len, int64_t deadline)
 	return 0;
 }
 
-/* Read one line into a malloc'd buffer (without the newline). */
+/*
+ * Read one line into a malloc'd buffer (without the newline), and not a
+ * byte more: the data is peeked first and only the line is consumed, so
+ * whatever the peer sends after it stays in the socket for its next
+ * reader.
+ */
 static int read_line(int fd, int64_t deadline, char **out, size_t *out_len)
 {
 	size_t cap = 4096, len = 0;
@@ -300,7 +313,7 @@ static int read_line(int fd, int64_t deadline, char **out, size_t *out_len)
 		ssize_t n;
 
 		if (len == cap) {
-			if (cap >= YS_CTL_MAX_LINE) {
+			if (cap >= YS_CTL_MAX_REPLY) {
 				rc = -EMSGSIZE;
 				break;
 			}
@@ -312,7 +325,7 @@ static int read_line(int fd, int64_t deadline, char **out, size_t *out_len)
 			}
 			buf = nb;
 		}
-		n = recv(fd, buf + len, cap - len, 0);
+		n = recv(fd, buf + len, cap - len, MSG_PEEK);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
 			rc = errno == EAGAIN ? wait_fd(fd, POLLIN, deadline)
 			                     : 0;
@@ -325,10 +338,16 @@ static int read_line(int fd, int64_t deadline, char **out, size_t *out_len)
 			break;
 		}
 		nl = memchr(buf + len, '\n', (size_t)n);
+		if (nl != NULL)
+			n = nl - (buf + len) + 1;
+		/* Consume what was peeked, up to the newline. */
+		if (recv(fd, buf + len, (size_t)n, 0) != n) {
+			rc = -EIO;
+			break;
+		}
 		len += (size_t)n;
 		if (nl != NULL) {
-			/* One request is outstanding, so nothing follows. */
-			*out_len = (size_t)(nl - buf);
+			*out_len = len - 1;
 			*out = buf;
 			return 0;
 		}

@@ -19,7 +19,13 @@
 
 #include <jansson.h>
 
-#define YS_CTL_MAX_LINE           (64 * 1024) /* bytes in one request or reply line */
+#define YS_CTL_MAX_LINE (64 * 1024) /* bytes in one request line */
+/*
+ * Bytes in one reply line, and in any line between the primary and a
+ * secondary (trusted peers; a reloaded config travels in one). Replies
+ * grow with the number of secondaries and their tables, requests do not.
+ */
+#define YS_CTL_MAX_REPLY          (16 * 1024 * 1024)
 #define YS_CTL_CONNECT_TIMEOUT_MS 2000 /* while the listen backlog is full */
 
 enum ys_ctl_err {
@@ -59,14 +65,16 @@ json_t *ys_ctl_reply_error(json_t *id, enum ys_ctl_err code, const char *fmt,
 
 /*
  * Encode `msg` on one line ending in '\n'. Returns a malloc'd string and
- * its length, or NULL (errno set) when it does not fit YS_CTL_MAX_LINE.
+ * its length, or NULL (errno set) when it does not fit `max` bytes
+ * (ys_ctl_encode: YS_CTL_MAX_LINE, for requests).
  */
+char *ys_ctl_encode_max(const json_t *msg, size_t *len, size_t max);
 char *ys_ctl_encode(const json_t *msg, size_t *len);
 
 /*
- * Encode `reply` (stolen) for sending; a reply too large for one line is
- * replaced by an `internal` error saying so. NULL only when memory ran
- * out. The caller frees the line.
+ * Encode `reply` (stolen) for sending, up to YS_CTL_MAX_REPLY; a larger
+ * one is replaced by an `internal` error with the same id. NULL only when
+ * memory ran out. The caller frees the line.
  */
 char *ys_ctl_encode_reply(json_t *reply, size_t *len);
 
@@ -78,7 +86,10 @@ char *ys_ctl_encode_reply(json_t *reply, size_t *len);
 int ys_ctl_connect(const char *path);
 
 /*
- * Send one request and wait up to `timeout_ms` (in all) for its reply. `args`
+ * Send one request and wait up to `timeout_ms` (in all) for its reply
+ * (at most YS_CTL_MAX_REPLY bytes). Nothing after the reply's line is
+ * read: on a connection that stays open (a secondary's registration)
+ * what the peer sends next is left in the socket. `args`
  * is stolen (may be NULL). Returns 0 with *reply set (caller decrefs), or
  * -ETIMEDOUT, -ECONNRESET (peer closed), -EPROTO (reply not JSON or id
  * mismatch), -EMSGSIZE, or another -errno.

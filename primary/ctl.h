@@ -32,6 +32,7 @@
 
 #define CTL_FWD_TIMEOUT_MS     1000  /* default deadline for secondaries */
 #define CTL_FWD_MAX_TIMEOUT_MS 60000 /* largest `timeout_ms` accepted */
+#define CTL_FWD_QUEUE_CAP      (4 * 1024 * 1024) /* unread, per secondary */
 
 struct bufferevent;
 struct event;
@@ -45,6 +46,7 @@ struct ctl_client {
 	uid_t peer_uid;   /* likewise; (uid_t)-1 when unknown */
 	gid_t peer_gid;
 	int counted;       /* counts against CTL_MAX_CLIENTS */
+	int probation;     /* beyond CTL_MAX_CLIENTS: one request (accept_cb) */
 	int closing;       /* answer nothing more; free once flushed */
 	int peer_eof;      /* the client has shut down its side */
 	struct ctl_op *op; /* this client's forwarded request, or NULL */
@@ -62,7 +64,8 @@ struct ctl_stats_base {
 struct ys_ctl_server {
 	struct ys_primary *p;
 	struct evconnlistener *listener;
-	unsigned n_clients; /* connections not registered as a secondary */
+	unsigned n_clients;   /* connections not registered as a secondary */
+	unsigned n_probation; /* more, on probation (ctl_server.c accept_cb) */
 	TAILQ_HEAD(, ctl_client) clients;
 	TAILQ_HEAD(, ctl_op) ops; /* forwarded requests in flight */
 	uint64_t next_seq;        /* request id towards secondaries */
@@ -70,8 +73,9 @@ struct ys_ctl_server {
 	/* The running configuration as JSON (config.show); live sections
 	 * replaced by each successful config.reload (ctl_config.c). */
 	json_t *config_json;
-	uint64_t config_generation; /* 0: as loaded at start */
-	int reload_in_flight;       /* between config.prepare and the end */
+	uint64_t config_generation;     /* 0: as loaded at start */
+	int reload_in_flight;           /* between config.prepare and the end */
+	uint32_t arp_queue_total_sized; /* what the pool was planned for */
 	struct ctl_stats_base base;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
@@ -101,6 +105,9 @@ struct ctl_op {
 	uint64_t seq;              /* id of our request to the secondaries */
 	uint64_t waiting;          /* bit k: secondary k has not answered */
 	json_t *entries[YS_MAX_SECONDARIES]; /* NULL: not asked */
+	/* slots[k].registrations when asked: an answer is about that
+	 * process, not a successor that registered since. */
+	uint32_t asked_registrations[YS_MAX_SECONDARIES];
 	struct event *timer;
 	int timeout_ms;
 	ctl_op_done_fn done;
@@ -136,6 +143,12 @@ json_t *ctl_forward(struct ys_ctl_server *srv, struct ctl_client *c,
                     json_t *req_id, int target, const char *cmd, json_t *args,
                     int timeout_ms, ctl_op_done_fn done, json_t *data);
 
+/*
+ * Send {"id": 0, "cmd": cmd, "args": args} to every running secondary
+ * and wait for nobody (config.abort). `args` is stolen.
+ */
+void ctl_notify(struct ys_ctl_server *srv, const char *cmd, json_t *args);
+
 /* {"secondaries": [entries in id order]}; a new reference. */
 json_t *ctl_op_envelope(const struct ctl_op *op);
 
@@ -162,7 +175,11 @@ json_t *ctl_handle_line(struct ctl_client *c, const char *line, size_t len);
 /* Queue `reply` (stolen) on the client's connection. */
 void ctl_send_reply(struct ctl_client *c, json_t *reply);
 
-/* The client's forwarded request is over: read its next requests. */
+/*
+ * hold(): a forwarded request of the client's is in flight (no idle
+ * timeout meanwhile); resume(): it is over: read its next requests.
+ */
+void ctl_client_hold(struct ctl_client *c);
 void ctl_client_resume(struct ctl_client *c);
 
 /* ---- handlers ---- */

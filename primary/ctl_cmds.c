@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <rte_cycles.h>
 
 #include "ctl.h"
@@ -109,6 +110,15 @@ json_t *ctl_cmd_register(struct ctl_client *c, const struct ys_ctl_request *req)
 		return ys_ctl_reply_error(req->id, YS_CTL_E_INVALID_ARGUMENT,
 		                          "connection already registered as %d",
 		                          c->secondary_id);
+	/* Nothing joins half way through a reload (it would miss either
+	 * phase) or a shutdown (it would never be told to stop). */
+	if (srv->reload_in_flight || srv->p->shutdown_started ||
+	    srv->p->shutdown_deadline_tsc != 0)
+		return ys_ctl_reply_error(
+		        req->id, YS_CTL_E_UNAVAILABLE,
+		        srv->reload_in_flight
+		                ? "a config.reload is in progress; retry"
+		                : "the primary is stopping");
 	if (slot_busy(srv, (uint32_t)id))
 		return ys_ctl_reply_error(
 		        req->id, YS_CTL_E_INVALID_ARGUMENT,
@@ -144,12 +154,18 @@ json_t *ctl_cmd_register(struct ctl_client *c, const struct ys_ctl_request *req)
 	 * longer counted: decrementing again would wrap n_clients and lock
 	 * every operator out.
 	 */
+	if (c->probation) {
+		c->probation = 0;
+		srv->n_probation--;
+	}
 	if (c->counted) {
 		c->counted = 0;
 		srv->n_clients--;
 	}
-	/* A secondary is never idle-timed out: its connection is its life. */
+	/* A secondary is never idle-timed out: its connection is its life;
+	 * and its answers may exceed a request line (max_line()). */
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	rte_smp_wmb();
 	slot->state = YS_SEC_RUNNING;
 	ys_registry_joined(srv->p, (uint32_t)id);
@@ -263,6 +279,8 @@ json_t *ctl_cmd_log_level(struct ctl_client *c,
 		return ys_ctl_reply_error(
 		        req->id, YS_CTL_E_INVALID_ARGUMENT,
 		        "level must be one of err, warn, info, debug");
+	if (ctl_fwd_timeout(req) < 0 || ctl_secondary_arg(c->srv, req) < -1)
+		return forward_cmd(c, req, "log.level", log_level_done, NULL);
 	if (v != NULL && json_object_get(req->args, "secondary") == NULL) {
 		ys_log_set_level(level);
 		YS_INFO("log level set to %s", ys_log_level_str(level));
@@ -286,7 +304,8 @@ static void mark_draining(struct ctl_op *op)
 	for (uint32_t k = 0; k < shm->n_secondaries; k++)
 		if (op->entries[k] != NULL &&
 		    json_is_true(json_object_get(op->entries[k], "ok")) &&
-		    shm->slots[k].state == YS_SEC_RUNNING)
+		    shm->slots[k].state == YS_SEC_RUNNING &&
+		    shm->slots[k].registrations == op->asked_registrations[k])
 			shm->slots[k].state = YS_SEC_DRAINING;
 }
 

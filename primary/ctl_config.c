@@ -61,17 +61,24 @@ static bool client_may_read(const struct ctl_client *who, const struct stat *st)
 static char *read_config_file(const char *path, const struct ctl_client *who,
                               char *err, size_t err_len)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
+	struct stat before, st;
 	char *text = NULL;
 	ssize_t n = -1;
+	int fd = -1;
 
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	/* Checked before opening: opening a device can have effects (a
+	 * watchdog arms on open); checked again after, against a swap. */
+	if (stat(path, &before) != 0) {
 		snprintf(err, err_len, "%s: %s", path, strerror(errno));
-	} else if (!S_ISREG(st.st_mode)) {
+	} else if (!S_ISREG(before.st_mode)) {
 		snprintf(err, err_len, "%s: not a regular file", path);
-	} else if (!client_may_read(who, &st)) {
+	} else if (!client_may_read(who, &before)) {
 		snprintf(err, err_len, "%s: %s", path, strerror(EACCES));
+	} else if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+	           fstat(fd, &st) != 0) {
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+	} else if (st.st_dev != before.st_dev || st.st_ino != before.st_ino) {
+		snprintf(err, err_len, "%s: replaced while being read", path);
 	} else if (st.st_size > CONFIG_MAX_BYTES) {
 		snprintf(err, err_len, "%s: larger than %d bytes", path,
 		         CONFIG_MAX_BYTES);
@@ -269,13 +276,12 @@ static json_t *merge_live(const struct ys_ctl_server *srv,
 	                    sizeof(err))
 	          : -ENOMEM;
 	free(text);
-	if (rc == 0 &&
-	    cand->cfg.arp.queue_total > srv->p->cfg.arp.queue_total) {
+	if (rc == 0 && cand->cfg.arp.queue_total > srv->arp_queue_total_sized) {
 		snprintf(
 		        err, sizeof(err),
 		        "arp.queue_total: %u is more than the %u the mbuf pool "
 		        "was sized for; raising it needs a restart",
-		        cand->cfg.arp.queue_total, srv->p->cfg.arp.queue_total);
+		        cand->cfg.arp.queue_total, srv->arp_queue_total_sized);
 		rc = -EINVAL;
 	}
 	if (rc != 0) {
@@ -322,23 +328,6 @@ static json_t *reload_result(struct ctl_op *op, json_t *applied)
 	return r;
 }
 
-static json_t *abort_done(struct ctl_op *op)
-{
-	const char *code = json_string_value(json_object_get(op->data, "code"));
-	const char *why = json_string_value(json_object_get(op->data, "why"));
-
-	op->srv->reload_in_flight = 0;
-	op->srv->p->shm->primary_stats.config_reload_failures++;
-	return ys_ctl_reply_error(
-	        op->req_id,
-	        code != NULL && strcmp(code, "timeout") == 0
-	                ? YS_CTL_E_TIMEOUT
-	                : YS_CTL_E_CONFIG_INVALID,
-	        "secondary %d: %s; nothing was changed",
-	        (int)json_integer_value(json_object_get(op->data, "bad_id")),
-	        why ? why : "?");
-}
-
 /* Every secondary asked has committed (or left): adopt the config. */
 static json_t *commit_done(struct ctl_op *op)
 {
@@ -365,9 +354,41 @@ static json_t *commit_done(struct ctl_op *op)
 	p->shm->primary_stats.config_reloads++;
 	YS_INFO("configuration generation %" PRIu64 " from %s applied",
 	        srv->config_generation, p->cfg.path);
+	/* A running secondary that did not commit (it missed the deadline:
+	 * it commits when it reads the request) shows in its entry, and the
+	 * reply's consumer (ysctl) fails on it. */
+	if (blocking_failure(op) != NULL) {
+		p->shm->primary_stats.config_reload_failures++;
+		YS_WARN("configuration generation %" PRIu64
+		        ": not every running secondary confirmed the commit",
+		        srv->config_generation);
+	}
 	return ys_ctl_reply_ok(op->req_id,
 	                       reload_result(op, json_deep_copy(json_object_get(
 	                                                 op->data, "live"))));
+}
+
+/*
+ * ctl_forward() for a phase of the reload: a phase that could not start
+ * (out of memory) ends the reload.
+ */
+static json_t *reload_phase(struct ys_ctl_server *srv, struct ctl_client *c,
+                            json_t *req_id, const char *cmd, json_t *args,
+                            int timeout_ms, ctl_op_done_fn done, json_t *data)
+{
+	json_t *r = ctl_forward(srv, c, req_id, -1, cmd, args, timeout_ms, done,
+	                        data);
+
+	if (r != CTL_ASYNC)
+		srv->reload_in_flight = 0;
+	return r;
+}
+
+static enum ys_ctl_err reload_error_code(const char *code)
+{
+	return code != NULL && strcmp(code, "timeout") == 0
+	               ? YS_CTL_E_TIMEOUT
+	               : YS_CTL_E_CONFIG_INVALID;
 }
 
 /* Every secondary asked has prepared, refused, or missed the deadline. */
@@ -376,31 +397,34 @@ static json_t *prepare_done(struct ctl_op *op)
 	const json_t *bad = blocking_failure(op);
 	json_t *args = json_pack("{s:O}", "generation",
 	                         json_object_get(op->data, "gen"));
-	char why[512];
+	const char *code, *msg;
 
 	if (bad == NULL)
-		return ctl_forward(op->srv, op->client, op->req_id, -1,
-		                   "config.commit", args, op->timeout_ms,
-		                   commit_done, json_incref(op->data));
-	snprintf(why, sizeof(why), "secondary %d: %s",
-	         (int)json_integer_value(json_object_get(bad, "id")),
-	         json_string_value(json_object_get(
-	                 json_object_get(bad, "error"), "message"))
-	                 ?: "?");
-	/*
-	 * The parts, not `why`: its cut may split a UTF-8 sequence, which
-	 * json_string() refuses; ys_ctl_reply_error() repairs its own cut.
-	 */
-	json_object_set(op->data, "bad_id", json_object_get(bad, "id"));
-	json_object_set(
-	        op->data, "why",
+		return reload_phase(op->srv, op->client, op->req_id,
+		                    "config.commit", args, op->timeout_ms,
+		                    commit_done, json_incref(op->data));
+	code = json_string_value(
+	        json_object_get(json_object_get(bad, "error"), "code"));
+	msg = json_string_value(
 	        json_object_get(json_object_get(bad, "error"), "message"));
-	json_object_set(op->data, "code",
-	                json_object_get(json_object_get(bad, "error"), "code"));
-	YS_WARN("config.reload aborted: %s", why);
-	return ctl_forward(op->srv, op->client, op->req_id, -1, "config.abort",
-	                   args, op->timeout_ms, abort_done,
-	                   json_incref(op->data));
+	YS_WARN("config.reload aborted: secondary %d: %s",
+	        (int)json_integer_value(json_object_get(bad, "id")),
+	        msg ? msg : "?");
+	/* Nobody waits for the abort: a secondary that missed the prepare
+	 * deadline may not answer this either. */
+	ctl_notify(op->srv, "config.abort", args);
+	op->srv->reload_in_flight = 0;
+	op->srv->p->shm->primary_stats.config_reload_failures++;
+	/* The parts, not `why`: its cut may split a UTF-8 sequence, which
+	 * ys_ctl_reply_error() repairs in its own output. */
+	if (msg != NULL && strncmp(msg, "secondary ", 10) == 0)
+		return ys_ctl_reply_error(op->req_id, reload_error_code(code),
+		                          "%s; nothing was changed", msg);
+	return ys_ctl_reply_error(
+	        op->req_id, reload_error_code(code),
+	        "secondary %d: %s; nothing was changed",
+	        (int)json_integer_value(json_object_get(bad, "id")),
+	        msg ? msg : "?");
 }
 
 /* Nothing live changed: report, apply nothing. */
@@ -461,9 +485,9 @@ json_t *ctl_cmd_config_reload(struct ctl_client *c,
 	                 (json_int_t)(srv->config_generation + 1));
 	candidate_free(cand);
 	srv->reload_in_flight = 1;
-	return ctl_forward(srv, c, req->id, -1, "config.prepare",
-	                   json_pack("{s:O, s:O}", "generation",
-	                             json_object_get(data, "gen"), "config",
-	                             json_object_get(data, "merged")),
-	                   timeout, prepare_done, data);
+	return reload_phase(srv, c, req->id, "config.prepare",
+	                    json_pack("{s:O, s:O}", "generation",
+	                              json_object_get(data, "gen"), "config",
+	                              json_object_get(data, "merged")),
+	                    timeout, prepare_done, data);
 }

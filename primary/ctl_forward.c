@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
@@ -138,13 +139,20 @@ static const char *not_reachable(const struct ys_ctl_server *srv, uint32_t k)
 static int send_to_secondary(struct ys_ctl_server *srv, uint32_t k,
                              const json_t *msg)
 {
+	struct bufferevent *bev = srv->slot_owner[k]->bev;
 	size_t len;
-	char *line = ys_ctl_encode(msg, &len);
+	char *line;
 	int rc;
 
+	/* A stopped secondary (a debugger, SIGSTOP) reads nothing: what we
+	 * queue for it is bounded. */
+	if (evbuffer_get_length(bufferevent_get_output(bev)) >=
+	    CTL_FWD_QUEUE_CAP)
+		return -ENOBUFS;
+	line = ys_ctl_encode_max(msg, &len, YS_CTL_MAX_REPLY);
 	if (line == NULL)
 		return -EMSGSIZE;
-	rc = bufferevent_write(srv->slot_owner[k]->bev, line, len);
+	rc = bufferevent_write(bev, line, len);
 	free(line);
 	return rc == 0 ? 0 : -EIO;
 }
@@ -172,8 +180,10 @@ static struct ctl_op *op_new(struct ys_ctl_server *srv, struct ctl_client *c,
 		op_free(op);
 		return NULL;
 	}
-	if (c != NULL)
+	if (c != NULL) {
 		c->op = op;
+		ctl_client_hold(c);
+	}
 	return op;
 }
 
@@ -182,14 +192,19 @@ static void op_ask(struct ctl_op *op, uint32_t k, const json_t *msg)
 {
 	const char *why = not_reachable(op->srv, k);
 	char text[96];
+	int rc = why == NULL ? send_to_secondary(op->srv, k, msg) : 0;
 
-	if (why == NULL && send_to_secondary(op->srv, k, msg) == 0) {
+	if (why == NULL && rc == 0) {
 		op->waiting |= UINT64_C(1) << k;
+		op->asked_registrations[k] =
+		        op->srv->p->shm->slots[k].registrations;
 		op->srv->p->shm->primary_stats.ctl_forwarded++;
 		return;
 	}
-	snprintf(text, sizeof(text), "secondary %u %s", k,
-	         why ? why : "cannot be written to");
+	if (why == NULL)
+		why = rc == -ENOBUFS ? "is not reading its control connection"
+		                     : "cannot be written to";
+	snprintf(text, sizeof(text), "secondary %u %s", k, why);
 	op->entries[k] = entry_error(k, YS_CTL_E_UNAVAILABLE, text);
 }
 
@@ -217,6 +232,17 @@ json_t *ctl_forward(struct ys_ctl_server *srv, struct ctl_client *c,
 	else
 		evtimer_add(op->timer, &tv);
 	return CTL_ASYNC;
+}
+
+void ctl_notify(struct ys_ctl_server *srv, const char *cmd, json_t *args)
+{
+	json_t *msg = json_pack("{s:i, s:s, s:o}", "id", 0, "cmd", cmd, "args",
+	                        args ? args : json_object());
+
+	for (uint32_t k = 0; msg != NULL && k < srv->p->shm->n_secondaries; k++)
+		if (not_reachable(srv, k) == NULL)
+			send_to_secondary(srv, k, msg);
+	json_decref(msg);
 }
 
 json_t *ctl_op_envelope(const struct ctl_op *op)
@@ -258,6 +284,8 @@ void ctl_fwd_reply(struct ys_ctl_server *srv, uint32_t k, json_t *msg)
 	json_t *id = json_object_get(msg, "id"), *entry;
 	struct ctl_op *op;
 
+	if (json_is_integer(id) && json_integer_value(id) == 0)
+		return; /* the answer to a notice (ctl_notify) */
 	TAILQ_FOREACH(op, &srv->ops, next)
 	if (json_is_integer(id) && (uint64_t)json_integer_value(id) == op->seq)
 		break;

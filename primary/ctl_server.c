@@ -29,13 +29,15 @@
 #include "ctl.h"
 #include "ys_log.h"
 
-#define CTL_MAX_CLIENTS       128 /* not counting registered secondaries */
-#define CTL_IDLE_TIMEOUT_SEC  60  /* for clients that are not secondaries */
-#define CTL_CLOSE_TIMEOUT_SEC 10  /* to flush the last reply */
-#define CTL_LINES_PER_READ    8   /* then let the datapath run */
-#define CTL_OUTPUT_CAP        (256 * 1024) /* unread replies per client */
-#define CTL_BACKLOG           512 /* kernel caps it at net.core.somaxconn */
-#define CTL_INPUT_CAP         (2 * YS_CTL_MAX_LINE + 2) /* unparsed input */
+#define CTL_MAX_CLIENTS           128 /* not counting registered secondaries */
+#define CTL_IDLE_TIMEOUT_SEC      60  /* for clients that are not secondaries */
+#define CTL_CLOSE_TIMEOUT_SEC     10  /* to flush the last reply */
+#define CTL_LINES_PER_READ        8   /* then let the datapath run */
+#define CTL_OUTPUT_CAP            (256 * 1024) /* unread replies per client */
+#define CTL_BACKLOG               512 /* kernel caps it at net.core.somaxconn */
+#define CTL_INPUT_CAP             (2 * YS_CTL_MAX_LINE + 2) /* unparsed input */
+#define CTL_PROBATION             4 /* beyond one per secondary, see accept_cb */
+#define CTL_PROBATION_TIMEOUT_SEC 2
 
 /* ---- dispatch and connections ----------------------------------------- */
 
@@ -95,6 +97,16 @@ json_t *ctl_handle_line(struct ctl_client *c, const char *line, size_t len)
 		return NULL;
 	if (ys_ctl_request_parse(line, len, &req, &reply) != 0)
 		return reply;
+	if (c->probation && strcmp(req.cmd, "status") != 0 &&
+	    strcmp(req.cmd, "secondary.register") != 0) {
+		reply = ys_ctl_reply_error(
+		        req.id, YS_CTL_E_UNAVAILABLE,
+		        "%d control clients are connected: this connection may "
+		        "only ask for status or register a secondary",
+		        CTL_MAX_CLIENTS);
+		ys_ctl_request_free(&req);
+		return reply;
+	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(req.cmd, commands[i].name) != 0)
 			continue;
@@ -123,6 +135,8 @@ static void client_free(struct ctl_client *c)
 	TAILQ_REMOVE(&srv->clients, c, next);
 	if (c->counted)
 		srv->n_clients--;
+	if (c->probation)
+		srv->n_probation--;
 	free(c);
 }
 
@@ -167,11 +181,42 @@ static int output_full(const struct ctl_client *c)
 	       CTL_OUTPUT_CAP;
 }
 
+static bool has_line(struct ctl_client *c)
+{
+	return evbuffer_search_eol(bufferevent_get_input(c->bev), NULL, NULL,
+	                           EVBUFFER_EOL_LF)
+	               .pos >= 0;
+}
+
+/* Secondaries are trusted peers whose answers may be large. */
+static size_t max_line(const struct ctl_client *c)
+{
+	return c->secondary_id >= 0 ? YS_CTL_MAX_REPLY : YS_CTL_MAX_LINE;
+}
+
+/*
+ * A client that has shut down its side is answered to the end (its
+ * forwarded request, every complete line it sent), then dropped once
+ * the replies are out. Returns true when `c` was freed.
+ */
+static bool finish_half_closed(struct ctl_client *c)
+{
+	if (!c->peer_eof || c->op != NULL || has_line(c))
+		return false;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		client_free(c);
+		return true;
+	}
+	start_closing(c); /* write_cb frees it once flushed */
+	return false;
+}
+
 /*
  * Answer at most CTL_LINES_PER_READ requests per call, so a client that
  * pipelines thousands of requests cannot hold the datapath, and stop
  * reading while CTL_OUTPUT_CAP bytes of replies wait for a client that
- * does not read them (write_cb resumes).
+ * does not read them (write_cb resumes). While a request waits on the
+ * secondaries nothing more is answered (ctl_client_resume() resumes).
  */
 static void read_cb(struct bufferevent *bev, void *arg)
 {
@@ -188,34 +233,48 @@ static void read_cb(struct bufferevent *bev, void *arg)
 	while (!c->closing && c->op == NULL && !output_full(c) &&
 	       handled < CTL_LINES_PER_READ &&
 	       (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		if (len > YS_CTL_MAX_LINE) {
+		if (len > max_line(c)) {
 			reject_and_close(c, "request line too long");
 		} else {
 			json_t *reply = ctl_handle_line(c, line, len);
 
 			if (reply != NULL && reply != CTL_ASYNC)
 				ctl_send_reply(c, reply);
+			/* On probation: one request, then goodbye. */
+			if (c->probation && c->secondary_id < 0)
+				start_closing(c);
 		}
 		free(line);
 		handled++;
 	}
-	if (c->closing || c->op != NULL)
-		return; /* ctl_client_resume() reads on */
+	if (c->closing || c->op != NULL || finish_half_closed(c))
+		return;
 	if (output_full(c)) {
 		bufferevent_disable(bev, EV_READ);
 		return;
 	}
-	if (evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF).pos >= 0)
+	if (has_line(c))
 		/* More complete lines: answer them on a later loop turn. */
 		bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
-	else if (evbuffer_get_length(in) > YS_CTL_MAX_LINE)
+	else if (evbuffer_get_length(in) > max_line(c))
 		reject_and_close(c, "request line too long");
+}
+
+/* A forwarded request of the client's is in flight: no idle timeout. */
+void ctl_client_hold(struct ctl_client *c)
+{
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
 }
 
 void ctl_client_resume(struct ctl_client *c)
 {
-	if (!c->closing && (bufferevent_get_enabled(c->bev) & EV_READ))
-		bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+	struct timeval idle = {CTL_IDLE_TIMEOUT_SEC, 0};
+
+	if (c->closing)
+		return;
+	if (c->secondary_id < 0)
+		bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
 }
 
 /* Called when the output has drained. */
@@ -230,6 +289,10 @@ static void write_cb(struct bufferevent *bev, void *arg)
 			shutdown(bufferevent_getfd(bev), SHUT_WR);
 		return;
 	}
+	if (c->peer_eof) { /* nothing more to read: answer what is left */
+		bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+		return;
+	}
 	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
 		bufferevent_enable(bev, EV_READ);
 		bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
@@ -241,10 +304,18 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 	struct ctl_client *c = arg;
 
 	/* A client that half-closes still gets the replies it asked for. */
-	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
 		c->peer_eof = 1;
-		start_closing(c);
+		bufferevent_disable(bev, EV_READ);
+		if (c->closing) {
+			if (evbuffer_get_length(bufferevent_get_output(bev)) ==
+			    0)
+				client_free(c);
+			return;
+		}
+		if (!finish_half_closed(c))
+			bufferevent_trigger(bev, EV_READ,
+			                    BEV_TRIG_DEFER_CALLBACKS);
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
@@ -277,7 +348,13 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	(void)l;
 	(void)sa;
 	(void)socklen;
-	if (srv->n_clients >= CTL_MAX_CLIENTS) {
+	/*
+	 * Past CTL_MAX_CLIENTS a few more connections are taken on
+	 * probation: one `status` or `secondary.register` each, so that
+	 * operators holding every slot never lock secondaries out.
+	 */
+	if (srv->n_clients >= CTL_MAX_CLIENTS &&
+	    srv->n_probation >= srv->p->shm->n_secondaries + CTL_PROBATION) {
 		YS_WARN("control: %u clients, refusing another",
 		        srv->n_clients);
 		evutil_closesocket(fd);
@@ -295,8 +372,14 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	c->srv = srv;
 	c->secondary_id = -1;
 	peer_cred(c, fd);
-	c->counted = 1;
-	srv->n_clients++;
+	if (srv->n_clients < CTL_MAX_CLIENTS) {
+		c->counted = 1;
+		srv->n_clients++;
+	} else {
+		c->probation = 1;
+		srv->n_probation++;
+		idle.tv_sec = CTL_PROBATION_TIMEOUT_SEC;
+	}
 	TAILQ_INSERT_TAIL(&srv->clients, c, next);
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
 	/* Idle, or not reading its replies: dropped after a while. */
@@ -445,6 +528,7 @@ struct ys_ctl_server *ys_ctl_server_start(struct ys_primary *p)
 	TAILQ_INIT(&srv->clients);
 	TAILQ_INIT(&srv->ops);
 	srv->base.reset_tsc = p->shm->start_tsc;
+	srv->arp_queue_total_sized = p->cfg.arp.queue_total;
 	memcpy(srv->path, path, strlen(path) + 1);
 	/* Created 0660 from the start: no window with wider permissions. */
 	old_mask = umask(0117);

@@ -234,6 +234,13 @@ json_t *ctl_cmd_status(struct ctl_client *c, const struct ys_ctl_request *req)
 	        YS_VERSION, "lcore", YS_PRIMARY_LCORE, "cpu",
 	        (int)p->cfg.eal.primary_cpu, "uptime_s", (json_int_t)uptime,
 	        "file_prefix", p->cfg.eal.file_prefix);
+	json_object_set_new(
+	        primary, "config_generation",
+	        json_integer((json_int_t)c->srv->config_generation));
+	json_object_set_new(primary, "control_clients",
+	                    json_integer(c->srv->n_clients));
+	json_object_set_new(primary, "config_reload_in_progress",
+	                    json_boolean(c->srv->reload_in_flight));
 	primary_counters_add(p, primary);
 	return ys_ctl_reply_ok(req->id,
 	                       json_pack("{s:o, s:o, s:o, s:o}", "primary",
@@ -308,6 +315,9 @@ static json_t *stack_stats_json(const struct ys_stack_stats *st,
 	json_object_set_new(o, #name, since(st->name, b->name));
 	YS_STACK_COUNTERS(YS_X_SET)
 #undef YS_X_SET
+	/* A level, not a count: as it is now. */
+	json_object_set_new(o, "pmtu_entries",
+	                    json_integer((json_int_t)st->pmtu_entries));
 #define YS_X_SET(name, help)                                                   \
 	json_object_set_new(drops, #name,                                      \
 	                    since(st->drops[YS_STACK_DROP_##name],             \

@@ -283,8 +283,11 @@ static int live_secondaries(const struct ys_primary *p)
 {
 	int n = 0;
 
+	/* A dead slot whose process has not exited yet (not reaped) may
+	 * still touch the shared memory: it counts. */
 	for (uint32_t k = 0; k < p->shm->n_secondaries; k++)
-		n += p->shm->slots[k].state != YS_SEC_DEAD;
+		n += p->shm->slots[k].state != YS_SEC_DEAD ||
+		     p->reap_pending[k];
 	return n;
 }
 

@@ -338,7 +338,18 @@ static void secondary_families(struct evbuffer *out,
 	                 RTE_DIM(secondary_counters), &b, "heartbeat_tsc");
 	stack.base += offsetof(struct ys_secondary_stats, stack);
 	counter_families(out, "yastack_stack_", stack_counters,
-	                 RTE_DIM(stack_counters), &stack, NULL);
+	                 RTE_DIM(stack_counters), &stack, "pmtu_entries");
+	/* The one stack value that is a level, not a count. */
+	family_header(out, "yastack_stack_pmtu_entries",
+	              "path MTU estimates a secondary's stack holds now",
+	              "gauge");
+	for (uint32_t k = 0; k < stack.n; k++)
+		evbuffer_add_printf(
+		        out, "yastack_stack_pmtu_entries{%s} %" PRIu64 "\n",
+		        labels[k],
+		        block_u64(
+		                &stack, k,
+		                offsetof(struct ys_stack_stats, pmtu_entries)));
 	drop_family(out, "yastack_stack_drops_total",
 	            "frames a secondary's stack dropped, by reason",
 	            stack_drop_names, RTE_DIM(stack_drop_names), &stack,

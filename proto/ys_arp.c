@@ -977,10 +977,12 @@ static uint32_t migrate_target(const struct ys_stack *st,
                                const struct ys_stack_conf *old_conf)
 {
 	uint16_t port = old_conf->ifaces[e->iface].port_id;
+	uint16_t vlan = old_conf->ifaces[e->iface].vlan; /* same LAN only */
 	uint32_t k;
 
 	for (k = 0; k < st->conf.n_ifaces; k++) {
 		if (st->conf.ifaces[k].port_id != port ||
+		    st->conf.ifaces[k].vlan != vlan ||
 		    !ys_route_on_link(&st->conf, k, e->ip, NULL, NULL))
 			continue;
 		if (arp_find(st->arp, k, e->ip) != NIL)

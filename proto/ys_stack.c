@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * yastack host stack: Ethernet demultiplexing, IPv4 input checks (RFC 791,
- * RFC 1122 3.2.1), ICMP echo (RFC 792, RFC 1122 3.2.2.6), the IPv4 output
- * path (route lookup in ys_route.c, next-hop resolution in ys_arp.c) with
- * fragmentation (RFC 791 3.2, RFC 1122 3.3.3; the work is in ys_ipfrag.c),
- * and the instance's life cycle (init, tick, reconfigure, fini). ARP input
- * is in ys_arp.c.
+ * yastack host stack: Ethernet demultiplexing with 802.1Q VLAN interfaces
+ * (tags removed on input, inserted on output in ys_stack_tx()), the IPv4
+ * output path (route lookup in ys_route.c, next-hop resolution in
+ * ys_arp.c) with fragmentation to the path MTU (RFC 791 3.2, RFC 1122
+ * 3.3.3, RFC 1191; the work is in ys_ipfrag.c, the estimates in
+ * ys_pmtu.c), and the instance's life cycle (init, tick, reconfigure,
+ * fini). IPv4 input is in ys_ipv4.c, ICMP in ys_icmp.c, ARP in ys_arp.c.
  *
  * Each protocol has its own *_input function taking (stack, interface,
- * mbuf) so that later ys_ipv4.c and ys_icmp.c can take them over without
- * changing their contracts.
+ * mbuf); the frame they get is untagged Ethernet II whatever its VLAN.
  *
  * Ownership: every function below that takes an mbuf consumes it, unless
  * its comment says "borrows". A frame ends in exactly one of four ways:
@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <netinet/in.h>
 
@@ -67,28 +68,8 @@
 
 #define ETH_HLEN  YS_ETH_HLEN
 #define IPV4_HLEN YS_IPV4_HLEN
-#define ICMP_HLEN ((uint32_t)sizeof(struct rte_icmp_hdr)) /* 8 */
-#define CKSUM_OK  0xffff /* raw sum of a region whose checksum is right */
-
-/* The NIC's verdict on the IPv4 header checksum when it gave one. */
-static bool ipv4_hdr_cksum_ok(struct ys_stack *st, const struct rte_mbuf *m,
-                              const void *ih, uint32_t hlen)
-{
-	switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
-	case RTE_MBUF_F_RX_IP_CKSUM_GOOD:
-		st->stats->ip_rx_cksum_offloaded++;
-		return true;
-	case RTE_MBUF_F_RX_IP_CKSUM_BAD:
-		st->stats->ip_rx_cksum_offloaded++;
-		return false;
-	default:
-		return rte_raw_cksum(ih, hlen) == CKSUM_OK;
-	}
-}
-
-/* RFC 1122 3.2.1.7: TTL of datagrams the host originates ("Assigned
- * Numbers" default, 64 since RFC 1700). */
-#define YS_IPV4_TTL 64
+#define VLAN_HLEN ((uint32_t)sizeof(struct rte_vlan_hdr)) /* 4 */
+#define VID_MASK  0x0fff /* 802.1Q TCI: the VLAN ID bits */
 
 static const char *const drop_names[YS_STACK_DROP_MAX] = {
 #define YS_X_NAME(name, help) [YS_STACK_DROP_##name] = #name,
@@ -140,12 +121,46 @@ struct rte_mbuf *ys_stack_alloc(struct ys_stack *st)
 }
 
 /*
- * Sends m out of `ifp`. Consumes m (the tx callback owns it whatever it
- * returns). Returns true when the link layer queued it.
+ * Inserts an 802.1Q tag of `vid` (priority 0, DEI 0) after the MAC
+ * addresses of the frame in m: the stack builds every frame untagged, and
+ * the PMD inserts nothing (no VLAN insert offload is enabled), so this is
+ * the one place a VLAN interface's frames get their tag. Every frame that
+ * reaches it is the stack's own, direct and unshared (built fresh, or made
+ * writable before a reply was written in place), and has headroom: fresh
+ * mbufs have RTE_PKTMBUF_HEADROOM, and a received frame gained 4 bytes
+ * when its own tag was removed. When there is no room, m is dropped
+ * (eth_vlan_no_room) rather than sent untagged onto the wrong LAN.
+ * Consumes m on failure; returns whether m now carries the tag.
+ */
+static bool vlan_insert(struct ys_stack *st, uint16_t vid, struct rte_mbuf *m)
+{
+	struct rte_vlan_hdr *vh;
+	uint8_t *p;
+
+	if (m->data_len < ETH_HLEN || rte_pktmbuf_headroom(m) < VLAN_HLEN) {
+		ys_stack_drop(st, m, YS_STACK_DROP_eth_vlan_no_room);
+		return false;
+	}
+	p = (uint8_t *)rte_pktmbuf_prepend(m, VLAN_HLEN);
+	memmove(p, p + VLAN_HLEN, 2 * RTE_ETHER_ADDR_LEN);
+	((struct rte_ether_hdr *)p)->ether_type =
+	        rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+	/* The frame's own type stays where it was, now after the tag. */
+	vh = (struct rte_vlan_hdr *)(p + ETH_HLEN);
+	vh->vlan_tci = rte_cpu_to_be_16(vid);
+	return true;
+}
+
+/*
+ * Sends m out of `ifp`, tagged when ifp is a VLAN interface. Consumes m
+ * (the tx callback owns it whatever it returns). Returns true when the
+ * link layer queued it.
  */
 bool ys_stack_tx(struct ys_stack *st, const struct ys_stack_iface *ifp,
                  struct rte_mbuf *m)
 {
+	if (ifp->vlan != 0 && !vlan_insert(st, ifp->vlan, m))
+		return false;
 	m->port = ifp->port_id;
 	/* The contract allows 0 or -ENOBUFS; any failure is a frame not sent,
 	 * already freed by the callee: counted, not freed again. */
@@ -216,7 +231,7 @@ void ys_stack_trim(const struct ys_stack *st, struct rte_mbuf *m, uint32_t len)
  * the other half of every 16-bit word, which swapping the folded sum
  * corrects (RFC 1071 2(B), byte order independence).
  */
-static uint16_t mbuf_cksum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
+uint16_t ys_mbuf_cksum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 {
 	const struct rte_mbuf *seg = m;
 	uint32_t sum = 0, done = 0;
@@ -242,29 +257,6 @@ static uint16_t mbuf_cksum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 }
 
 /* ---- addresses ---------------------------------------------------------- */
-
-/*
- * The interface m arrived on that the frame is for: the one on `port`
- * whose MAC is `dst`, or for a broadcast the first one on `port` (one
- * interface per port today).
- */
-static const struct ys_stack_iface *
-iface_for_frame(const struct ys_stack *st, uint16_t port,
-                const struct rte_ether_addr *dst)
-{
-	bool bcast = rte_is_broadcast_ether_addr(dst);
-	uint32_t i;
-
-	for (i = 0; i < st->conf.n_ifaces; i++) {
-		const struct ys_stack_iface *ifp = &st->conf.ifaces[i];
-
-		if (ifp->port_id != port)
-			continue;
-		if (bcast || rte_is_same_ether_addr(dst, &ifp->mac))
-			return ifp;
-	}
-	return NULL;
-}
 
 /* Whether `addr` (network order) is one of the interface's addresses. */
 bool ys_iface_owns(const struct ys_stack_iface *ifp, uint32_t addr)
@@ -352,22 +344,23 @@ static bool stack_tx_all(struct ys_stack *st, const struct ys_stack_iface *ifp,
 }
 
 /*
- * Sends the datagram in m as fragments of at most the interface MTU
- * (RFC 1122 3.3.3: the IP layer "MAY implement a mechanism to fragment
- * outgoing datagrams intentionally", and what it sends must not exceed
- * the interface MTU). The fragments are fresh copies, so m is freed once
- * they exist; when they cannot all be made, nothing is sent. Consumes m.
- * Returns true when every fragment was queued.
+ * Sends the datagram in m as fragments of at most `mtu` bytes, the path
+ * MTU (RFC 1122 3.3.3: the IP layer "MAY implement a mechanism to
+ * fragment outgoing datagrams intentionally", and what it sends must not
+ * exceed the interface MTU; RFC 1191 3: nor, once known, the path's). The
+ * fragments are fresh copies, so m is freed once they exist; when they
+ * cannot all be made, nothing is sent. Consumes m. Returns true when
+ * every fragment was queued.
  */
 static bool ipv4_fragment_output(struct ys_stack *st,
                                  const struct ys_stack_iface *ifp,
-                                 struct rte_mbuf *m)
+                                 struct rte_mbuf *m, uint32_t mtu)
 {
 	struct rte_mbuf *frags[YS_IPFRAG_MAX_FRAGS];
 	int n;
 
-	n = ys_ipv4_fragment(m, ETH_HLEN, iface_mtu(ifp), st->conf.pool,
-	                     &st->conf.owner, frags, YS_IPFRAG_MAX_FRAGS);
+	n = ys_ipv4_fragment(m, ETH_HLEN, mtu, st->conf.pool, &st->conf.owner,
+	                     frags, YS_IPFRAG_MAX_FRAGS);
 	if (n == -ENOBUFS) {
 		ys_stack_drop(st, m, YS_STACK_DROP_ip_frag_alloc_failed);
 		return false;
@@ -386,9 +379,21 @@ static bool ipv4_fragment_output(struct ys_stack *st,
 }
 
 /*
+ * The largest datagram to send to dst (network order) out of ifp: the
+ * interface MTU, or the path MTU estimate when lower (RFC 1191).
+ */
+static uint32_t path_mtu(const struct ys_stack *st,
+                         const struct ys_stack_iface *ifp, uint32_t dst)
+{
+	uint32_t est = ys_pmtu_get(&st->pmtu, dst, st->now_ms);
+
+	return est != 0 && est < iface_mtu(ifp) ? est : iface_mtu(ifp);
+}
+
+/*
  * Sends the IPv4 datagram in m (Ethernet and IPv4 headers written, in
  * the first segment; the frame ends where the datagram ends) out of
- * `ifp`: as it is when it fits the MTU, else fragmented. Consumes m.
+ * `ifp`: as it is when it fits the path MTU, else fragmented. Consumes m.
  * Returns true when every frame was queued.
  */
 bool ys_ipv4_eth_output(struct ys_stack *st, const struct ys_stack_iface *ifp,
@@ -396,8 +401,9 @@ bool ys_ipv4_eth_output(struct ys_stack *st, const struct ys_stack_iface *ifp,
 {
 	const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(
 	        m, const struct rte_ipv4_hdr *, ETH_HLEN);
+	uint32_t mtu = path_mtu(st, ifp, ih->dst_addr);
 
-	if (rte_be_to_cpu_16(ih->total_length) <= iface_mtu(ifp))
+	if (rte_be_to_cpu_16(ih->total_length) <= mtu)
 		return ys_stack_tx(st, ifp, m);
 	/* RFC 791 3.2: "If the Don't Fragment flag (DF) bit is set, then
 	 * internet fragmentation of this datagram is NOT permitted,
@@ -406,235 +412,150 @@ bool ys_ipv4_eth_output(struct ys_stack *st, const struct ys_stack_iface *ifp,
 		ys_stack_drop(st, m, YS_STACK_DROP_ip_frag_df_set);
 		return false;
 	}
-	return ipv4_fragment_output(st, ifp, m);
+	return ipv4_fragment_output(st, ifp, m, mtu);
 }
 
-/* ---- ICMP (RFC 792) ----------------------------------------------------- */
+/* ---- Ethernet and 802.1Q ----------------------------------------------- */
 
 /*
- * Turns the echo request in m into its reply in place and sends it.
- * `hlen` is the request's IPv4 header length, `icmp_len` its ICMP message
- * length; both are validated and the frame is exactly 14 + hlen +
- * icmp_len bytes. Consumes m.
+ * The interface of `port` whose VLAN is `vid` (0: the untagged one), or
+ * NULL.
  */
-static void icmp_echo_input(struct ys_stack *st,
-                            const struct ys_stack_iface *ifp,
-                            struct rte_mbuf *m, uint32_t hlen,
-                            uint32_t icmp_len)
+static const struct ys_stack_iface *iface_of_vlan(const struct ys_stack *st,
+                                                  uint16_t port, uint16_t vid)
 {
-	struct rte_ether_hdr *eh;
-	struct rte_ipv4_hdr *ih;
-	struct rte_icmp_hdr *ic;
-	struct rte_ether_addr peer;
-	uint32_t src, dst;
-	uint16_t id, frag;
-	uint8_t tos;
+	uint32_t i;
 
-	st->stats->icmp_echo_requests++;
+	for (i = 0; i < st->conf.n_ifaces; i++) {
+		const struct ys_stack_iface *ifp = &st->conf.ifaces[i];
+
+		if (ifp->port_id == port && ifp->vlan == vid)
+			return ifp;
+	}
+	return NULL;
+}
+
+/* Whether any interface sits on `port`. */
+static bool port_has_iface(const struct ys_stack *st, uint16_t port)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->conf.n_ifaces; i++)
+		if (st->conf.ifaces[i].port_id == port)
+			return true;
+	return false;
+}
+
+/* Whether an EtherType is a VLAN tag's TPID: 802.1Q's C-tag, 802.1ad's
+ * S-tag, or the pre-standard QinQ 0x9100. */
+static bool is_tpid(uint16_t type)
+{
+	return type == RTE_ETHER_TYPE_VLAN || type == RTE_ETHER_TYPE_QINQ ||
+	       type == RTE_ETHER_TYPE_QINQ1;
+}
+
+/*
+ * The VLAN the frame in m belongs to: its 802.1Q VID (in *vid, with
+ * *in_data true when the tag is still in the frame), or 0 for an untagged
+ * frame. A frame whose only tag is a priority tag (VID 0, 802.1Q 9.6:
+ * "the tag header contains only user priority information") belongs to
+ * the untagged interface. Returns false for what no interface takes: a
+ * QinQ frame (two tags, or an S-tag), or a frame the PMD stripped of an
+ * outer tag. The frame holds at least ETH_HLEN bytes. Borrows m.
+ */
+static bool frame_vlan(const struct rte_mbuf *m, uint16_t *vid, bool *in_data)
+{
+	const struct rte_ether_hdr *eh =
+	        rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint16_t type = rte_be_to_cpu_16(eh->ether_type);
+	const struct rte_vlan_hdr *vh;
+
+	*vid = 0;
+	*in_data = false;
+	if (m->ol_flags & RTE_MBUF_F_RX_QINQ_STRIPPED)
+		return false;
+	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+		/* A PMD with VLAN strip on (the primary leaves it off) keeps
+		 * the tag in the mbuf; a tag left in the data is a second. */
+		*vid = m->vlan_tci & VID_MASK;
+		return !is_tpid(type);
+	}
+	if (type == RTE_ETHER_TYPE_QINQ || type == RTE_ETHER_TYPE_QINQ1)
+		return false;
+	if (type != RTE_ETHER_TYPE_VLAN)
+		return true;
+	vh = (const struct rte_vlan_hdr *)(eh + 1);
+	*vid = rte_be_to_cpu_16(vh->vlan_tci) & VID_MASK;
+	*in_data = true;
+	return !is_tpid(rte_be_to_cpu_16(vh->eth_proto));
+}
+
+/*
+ * Removes the 802.1Q tag after the MAC addresses of the frame in m, so
+ * that ARP and IPv4 see an Ethernet II frame (their replies are tagged
+ * again on the way out, ys_stack_tx()). The first segment holds the tag.
+ * Returns m, a private copy when m was shared, or NULL after counting
+ * tx_alloc_failed. Consumes m.
+ */
+static struct rte_mbuf *vlan_strip(struct ys_stack *st, struct rte_mbuf *m)
+{
+	uint8_t *p;
+
 	m = ys_stack_writable(st, m);
 	if (m == NULL)
-		return;
-
-	/* Read all the reply needs before writing: when options are
-	 * stripped, the new headers overlap the old ones. */
-	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	ih = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_HLEN);
-	peer = eh->src_addr;
-	src = ih->src_addr;
-	dst = ih->dst_addr;
-	id = ih->packet_id;
-	/*
-	 * DF comes back as the request had it (RFC 792 and RFC 1122 3.2.2.6
-	 * are silent on it). A reassembled request had DF clear, since its
-	 * sender fragmented it (RFC 791 3.2), so its reply may be fragmented
-	 * too, the same outcome as Linux, whose ICMP replies never set DF.
-	 * A DF request whose reply exceeds our MTU (it came over a larger
-	 * one) gets none (ip_frag_df_set), as a path MTU probe (`ping -M
-	 * do`) expects of a path too narrow. MF and the offset are zero
-	 * (fragments were dropped) and the reserved bit MUST be zero.
-	 */
-	frag = ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	tos = ih->type_of_service;
-
-	/*
-	 * IP options are stripped from the reply. RFC 1122 3.2.2.6 says a
-	 * Record Route or Timestamp option SHOULD be updated and returned,
-	 * and a Source Route reversed and used; that needs an options writer
-	 * the stack does not have yet (known gap: `ping -R` shows no return
-	 * route). A fresh 20-byte header and the Ethernet header are written
-	 * just in front of the unchanged ICMP message and the first
-	 * hlen - 20 bytes are cut off, so the ICMP data never moves, even
-	 * when it spans segments. rte_pktmbuf_adj() cannot fail: the first
-	 * segment holds 14 + hlen bytes.
-	 */
-	if (hlen > IPV4_HLEN)
-		rte_pktmbuf_adj(m, (uint16_t)(hlen - IPV4_HLEN));
-
-	/*
-	 * The reply goes straight back to the on-link sender's MAC. Routing
-	 * (an off-link peer's reply goes to its gateway) and ARP resolution
-	 * come with the IPv4 output path.
-	 */
-	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	eh->dst_addr = peer;
-	eh->src_addr = ifp->mac;
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-
-	ih = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, ETH_HLEN);
-	ih->version_ihl = RTE_IPV4_VHL_DEF;
-	ih->type_of_service = tos;
-	ih->total_length = rte_cpu_to_be_16((uint16_t)(IPV4_HLEN + icmp_len));
-	ih->packet_id = id;
-	ih->fragment_offset = frag;
-	ih->time_to_live = YS_IPV4_TTL;
-	ih->next_proto_id = IPPROTO_ICMP;
-	/* RFC 792 Echo: "the source and destination addresses are simply
-	 * reversed"; the destination was checked to be ours (RFC 1122
-	 * 3.2.2.6: the reply's source is the request's specific
-	 * destination). */
-	ih->src_addr = dst;
-	ih->dst_addr = src;
-	ih->hdr_checksum = 0;
-	ih->hdr_checksum = rte_ipv4_cksum(ih);
-
-	/* RFC 792 Echo: "the type code changed to 0"; identifier, sequence
-	 * number and data stay (RFC 1122 3.2.2.6: all the data MUST be
-	 * returned). */
-	ic = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *,
-	                             ETH_HLEN + IPV4_HLEN);
-	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
-	ic->icmp_code = 0;
-	ic->icmp_cksum = 0;
-	ic->icmp_cksum =
-	        (uint16_t)~mbuf_cksum(m, ETH_HLEN + IPV4_HLEN, icmp_len);
-
-	if (ys_ipv4_eth_output(st, ifp, m))
-		st->stats->icmp_echo_replies++;
+		return NULL;
+	p = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(p + VLAN_HLEN, p, 2 * RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_adj(m, (uint16_t)VLAN_HLEN);
+	return m;
 }
 
 /*
- * ICMP message in m after an IPv4 header of `hlen` bytes; the frame ends
- * where the datagram ends. Consumes m.
+ * The interface a frame in m received on m->port belongs to, by its VLAN
+ * (the tag removed from the frame when it had one), or NULL after
+ * dropping it: eth_runt for a tag cut short, eth_vlan_unknown for a VLAN
+ * of no interface (a tagged frame whose VID no interface of the port has,
+ * QinQ, an untagged frame on a port with only tagged interfaces). A frame
+ * on a port with no interface at all is eth_not_for_us, as it always was.
+ * *m may be replaced by a copy. Consumes *m when it returns NULL.
  */
-static void icmp_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
-                       struct rte_mbuf *m, uint32_t hlen)
+static const struct ys_stack_iface *eth_iface(struct ys_stack *st,
+                                              struct rte_mbuf **m)
 {
-	const struct rte_icmp_hdr *ic;
-	uint32_t off = ETH_HLEN + hlen;
-	uint32_t icmp_len = m->pkt_len - off;
+	const struct ys_stack_iface *ifp;
+	uint16_t vid;
+	bool in_data;
 
-	/* The 8-byte header is read and rewritten in place: it must be in
-	 * the first segment. */
-	if (icmp_len < ICMP_HLEN || m->data_len < off + ICMP_HLEN) {
-		ys_stack_drop(st, m, YS_STACK_DROP_icmp_malformed);
-		return;
+	if (!port_has_iface(st, (*m)->port)) {
+		ys_stack_drop(st, *m, YS_STACK_DROP_eth_not_for_us);
+		return NULL;
 	}
-	/* RFC 792: the checksum is over "the ICMP message starting with the
-	 * ICMP Type". */
-	if (mbuf_cksum(m, off, icmp_len) != CKSUM_OK) {
-		ys_stack_drop(st, m, YS_STACK_DROP_icmp_bad_checksum);
-		return;
+	if (rte_pktmbuf_mtod(*m, const struct rte_ether_hdr *)->ether_type ==
+	            rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) &&
+	    (*m)->data_len < ETH_HLEN + VLAN_HLEN) {
+		ys_stack_drop(st, *m, YS_STACK_DROP_eth_runt);
+		return NULL;
 	}
-	st->stats->icmp_rx++;
-
-	ic = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, off);
-	if (ic->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && ic->icmp_code == 0) {
-		icmp_echo_input(st, ifp, m, hlen, icmp_len);
-		return;
+	if (!frame_vlan(*m, &vid, &in_data) ||
+	    (ifp = iface_of_vlan(st, (*m)->port, vid)) == NULL) {
+		ys_stack_drop(st, *m, YS_STACK_DROP_eth_vlan_unknown);
+		return NULL;
 	}
-	/* RFC 1122 3.2.2: an ICMP message of unknown type MUST be silently
-	 * discarded; the known ones (errors, replies) come later. */
-	ys_stack_drop(st, m, YS_STACK_DROP_icmp_unsupported_type);
+	if (vid != 0)
+		st->stats->eth_vlan_rx++;
+	if (in_data)
+		*m = vlan_strip(st, *m);
+	return *m != NULL ? ifp : NULL;
 }
-
-/* ---- IPv4 (RFC 791, RFC 1122 3.2.1) ------------------------------------- */
 
 /*
- * IPv4 datagram in m after the Ethernet header. Every field is validated
- * before anything past it is read. Consumes m.
+ * Frame in m, received on m->port: Ethernet II, optionally with one
+ * 802.1Q tag. It goes to the interface of its VLAN when its destination
+ * is that interface's MAC or the broadcast address; any other
+ * destination, multicast MACs included (the stack joins no multicast
+ * group, and ARP and IPv4 unicast need none), is eth_not_for_us.
+ * Consumes m.
  */
-static void ipv4_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
-                       struct rte_mbuf *m)
-{
-	const struct rte_ether_hdr *eh;
-	const struct rte_ipv4_hdr *ih;
-	uint32_t hlen, tlen, avail;
-	uint16_t frag;
-
-	st->stats->ip_rx++;
-
-	/* The whole header, options included, must be in the first segment. */
-	if (m->data_len < ETH_HLEN + IPV4_HLEN)
-		goto malformed;
-	ih = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, ETH_HLEN);
-	/* RFC 1122 3.2.1.1: a datagram whose version is not 4 MUST be
-	 * silently discarded. */
-	if ((ih->version_ihl >> 4) != IPVERSION)
-		goto malformed;
-	/* RFC 791: IHL counts 32-bit words, "the minimum value for a correct
-	 * header is 5". */
-	hlen = (uint32_t)(ih->version_ihl & RTE_IPV4_HDR_IHL_MASK) *
-	       RTE_IPV4_IHL_MULTIPLIER;
-	if (hlen < IPV4_HLEN || hlen > m->data_len - ETH_HLEN)
-		goto malformed;
-	/* RFC 791 Total Length: header and data; the frame may be longer
-	 * (Ethernet pads to 60 bytes), never shorter. */
-	tlen = rte_be_to_cpu_16(ih->total_length);
-	avail = m->pkt_len - ETH_HLEN;
-	if (tlen < hlen || tlen > avail)
-		goto malformed;
-	/* RFC 1122 3.2.1.2: a host MUST verify the header checksum and
-	 * silently discard a datagram whose checksum is bad. */
-	if (!ipv4_hdr_cksum_ok(st, m, ih, hlen)) {
-		ys_stack_drop(st, m, YS_STACK_DROP_ip_bad_checksum);
-		return;
-	}
-	if (!ys_ipv4_unicast_ok(ifp, ih->src_addr))
-		goto malformed;
-	/* A host, not a router: only its own unicast addresses. Broadcast
-	 * and multicast destinations end here too (an echo request sent to
-	 * them MAY be discarded, RFC 1122 3.2.2.6). */
-	if (!ys_iface_owns(ifp, ih->dst_addr)) {
-		ys_stack_drop(st, m, YS_STACK_DROP_ip_not_for_us);
-		return;
-	}
-	/* RFC 1122 3.3.6: a host SHOULD silently discard a datagram received
-	 * as a link-layer broadcast whose destination is not an IP broadcast
-	 * or multicast address. */
-	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	if (rte_is_broadcast_ether_addr(&eh->dst_addr)) {
-		ys_stack_drop(st, m, YS_STACK_DROP_ip_link_broadcast);
-		return;
-	}
-	/* RFC 791: MF or a non-zero offset marks a fragment. The primary
-	 * reassembles before dispatching, so one here is not ours to take. */
-	frag = rte_be_to_cpu_16(ih->fragment_offset);
-	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
-		ys_stack_drop(st, m, YS_STACK_DROP_ip_fragment);
-		return;
-	}
-	/* From here on the frame ends where the datagram ends. */
-	if (tlen < avail)
-		ys_stack_trim(st, m, ETH_HLEN + tlen);
-
-	switch (ih->next_proto_id) {
-	case IPPROTO_ICMP:
-		icmp_input(st, ifp, m, hlen);
-		return;
-	default:
-		/* RFC 1122 3.2.2.1: a Protocol Unreachable SHOULD be sent;
-		 * ICMP errors come with the ICMP output path. */
-		ys_stack_drop(st, m, YS_STACK_DROP_ip_unsupported_proto);
-		return;
-	}
-
-malformed:
-	ys_stack_drop(st, m, YS_STACK_DROP_ip_malformed);
-}
-
-/* ---- Ethernet ----------------------------------------------------------- */
-
-/* Ethernet II frame in m, received on m->port. Consumes m. */
 static void eth_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags)
 {
 	const struct rte_ether_hdr *eh;
@@ -646,16 +567,18 @@ static void eth_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags)
 		ys_stack_drop(st, m, YS_STACK_DROP_eth_runt);
 		return;
 	}
+	ifp = eth_iface(st, &m);
+	if (ifp == NULL)
+		return;
 	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	ifp = iface_for_frame(st, m->port, &eh->dst_addr);
-	if (ifp == NULL) {
+	if (!rte_is_broadcast_ether_addr(&eh->dst_addr) &&
+	    !rte_is_same_ether_addr(&eh->dst_addr, &ifp->mac)) {
 		ys_stack_drop(st, m, YS_STACK_DROP_eth_not_for_us);
 		return;
 	}
-	/* No 802.1Q yet: a VLAN tag is just another unsupported type. */
 	switch (rte_be_to_cpu_16(eh->ether_type)) {
 	case RTE_ETHER_TYPE_IPV4:
-		ipv4_input(st, ifp, m);
+		ys_ipv4_input(st, ifp, m);
 		return;
 	case RTE_ETHER_TYPE_ARP:
 		ys_arp_input(st, ifp, m, flags);
@@ -727,6 +650,14 @@ int ys_stack_ip_output(struct ys_stack *st, struct rte_mbuf *m)
 		ys_stack_drop(st, m, YS_STACK_DROP_ip_out_bad_dst);
 		return -EINVAL;
 	}
+	/* RFC 791 3.2 and RFC 1191 3: a DF datagram larger than the path MTU
+	 * cannot be sent; the caller learns it now (a transport lowers its
+	 * segment size) rather than after ARP resolution. */
+	if ((ih->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) &&
+	    m->pkt_len > path_mtu(st, ifp, ih->dst_addr)) {
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_frag_df_set);
+		return -EMSGSIZE;
+	}
 	/* RFC 1122 3.3.4.2: the source is the address of the interface the
 	 * datagram leaves by, on the next hop's prefix. */
 	if (ih->src_addr == 0)
@@ -771,6 +702,43 @@ void ys_conf_err(char *err, size_t err_len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * 802.1Q: a VID is 1..4094 (0 means untagged here, 4095 is reserved),
+ * and interface i's VLAN is no other interface's on the same port, so
+ * that a received frame's port and tag name exactly one interface (at
+ * most one untagged interface per port).
+ */
+static int check_vlan(const struct ys_stack_conf *conf, uint32_t i, char *err,
+                      size_t err_len)
+{
+	const struct ys_stack_iface *ifp = &conf->ifaces[i];
+	uint32_t j;
+
+	if (ifp->vlan > 4094) {
+		ys_conf_err(err, err_len,
+		            "interfaces[%u].vlan: must be between 1 and 4094",
+		            i);
+		return -EINVAL;
+	}
+	for (j = 0; j < i; j++) {
+		if (conf->ifaces[j].port_id != ifp->port_id ||
+		    conf->ifaces[j].vlan != ifp->vlan)
+			continue;
+		if (ifp->vlan == 0)
+			ys_conf_err(err, err_len,
+			            "interfaces[%u]: port %u already has an "
+			            "untagged interface (interfaces[%u])",
+			            i, ifp->port_id, j);
+		else
+			ys_conf_err(err, err_len,
+			            "interfaces[%u].vlan: %u is already "
+			            "interfaces[%u]'s on port %u",
+			            i, ifp->vlan, j, ifp->port_id);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The interface checks of ys_stack_validate_conf(). */
 static int check_ifaces(const struct ys_stack_conf *conf, char *err,
                         size_t err_len)
@@ -804,6 +772,8 @@ static int check_ifaces(const struct ys_stack_conf *conf, char *err,
 				return -EINVAL;
 			}
 		}
+		if (check_vlan(conf, i, err, err_len) != 0)
+			return -EINVAL;
 		/* RFC 791 3.2: 68 is the smallest MTU; 0 means 1500. */
 		if (ifp->mtu != 0 && ifp->mtu < YS_IPV4_MIN_MTU) {
 			ys_conf_err(
@@ -842,6 +812,8 @@ int ys_stack_validate_conf(const struct ys_stack_conf *conf, char *err,
 		rc = ys_route_check_conf(conf, err, err_len);
 	if (rc == 0)
 		rc = ys_arp_check_conf(conf, err, err_len);
+	if (rc == 0)
+		rc = ys_icmp_check_conf(conf, err, err_len);
 	return rc;
 }
 
@@ -865,6 +837,17 @@ int ys_stack_init(struct ys_stack *st, const struct ys_stack_conf *conf)
 	st->now_ms = 0;
 	ys_route_build(&st->routes, conf);
 	st->arp = arp;
+	/* Instances of one host share its addresses: starting each one's
+	 * Identification elsewhere keeps their datagrams apart (RFC 791 3.2)
+	 * for as long as their counts do not meet. */
+	st->ip_id = (uint16_t)(conf->owner.owner << 12);
+	ys_icmp_limiter_init(st);
+	ys_pmtu_init(&st->pmtu);
+	st->stats->pmtu_entries = 0;
+	ys_udp_init(st);
+	st->diag.udp_echo_port = 0;
+	/* Cannot fail: nothing is bound yet. */
+	(void)ys_diag_udp_echo_start(st, conf->diag_udp_echo_port);
 	return 0;
 }
 
@@ -886,6 +869,9 @@ int ys_stack_reconfigure(struct ys_stack *st, const struct ys_stack_conf *conf)
 	next.owner = st->conf.owner;
 	if (ys_stack_validate_conf(&next, NULL, 0) != 0)
 		return -EINVAL;
+	/* The echo's new port must be free of other bindings. */
+	if (ys_diag_udp_echo_check(st, next.diag_udp_echo_port) != 0)
+		return -EADDRINUSE;
 	arp = ys_arp_cache_create(&next);
 	if (arp == NULL)
 		return -ENOMEM;
@@ -897,6 +883,7 @@ int ys_stack_reconfigure(struct ys_stack *st, const struct ys_stack_conf *conf)
 	st->routes = routes;
 	st->arp = arp;
 	ys_arp_migrate(st, old, &prev);
+	(void)ys_diag_udp_echo_start(st, next.diag_udp_echo_port); /* checked */
 	return 0;
 }
 
@@ -906,6 +893,7 @@ void ys_stack_fini(struct ys_stack *st)
 		return;
 	ys_arp_cache_free(st, st->arp);
 	st->arp = NULL;
+	ys_diag_udp_echo_stop(st);
 }
 
 void ys_stack_tick(struct ys_stack *st, uint64_t now_ms)
@@ -913,6 +901,7 @@ void ys_stack_tick(struct ys_stack *st, uint64_t now_ms)
 	if (now_ms > st->now_ms)
 		st->now_ms = now_ms;
 	ys_arp_tick(st);
+	ys_pmtu_tick(st);
 }
 
 int ys_stack_announce(struct ys_stack *st)

@@ -10,7 +10,10 @@
  * requests addressed to them (RFC 792), including reassembled (chained,
  * multi-segment) requests, routes what it originates by longest prefix
  * match (proto/ys_route.h) and fragments what it sends when a datagram
- * exceeds the interface MTU (RFC 791 3.2). Later issues grow it into a
+ * exceeds the path MTU (RFC 791 3.2, RFC 1191: proto/ys_pmtu.h). It
+ * validates IPv4 input fully (proto/ys_ipv4.c), sends ICMP errors under
+ * a rate limit (proto/ys_icmp.h) and serves 802.1Q VLAN interfaces
+ * (docs/network.md). Later issues grow it into a
  * full IPv4/TCP host stack behind the same entry points: ys_stack_input()
  * for every received frame, ys_stack_tick() for time, the tx callback for
  * every frame it sends.
@@ -32,9 +35,13 @@
 #include <rte_mempool.h>
 
 #include "ys_arp.h"
+#include "ys_diag.h"
+#include "ys_icmp.h"
 #include "ys_mbuf.h"
+#include "ys_pmtu.h"
 #include "ys_route.h"
 #include "ys_stack_stats.h"
+#include "ys_udp.h"
 
 #define YS_STACK_MAX_IFACES     8
 #define YS_STACK_MAX_ADDRS      8  /* per interface */
@@ -63,6 +70,14 @@ struct ys_stack_iface {
 	 * (ip_frag_df_set) when it is set.
 	 */
 	uint16_t mtu;
+	/*
+	 * 802.1Q VLAN ID, 1..4094, or 0 for an untagged interface. Frames
+	 * received on port_id with one tag of this VID are this interface's
+	 * (the tag is removed before ARP and IPv4 see them); everything the
+	 * stack sends from it carries the tag. Interfaces on one port need
+	 * distinct VIDs, and at most one of them is untagged.
+	 */
+	uint16_t vlan;
 };
 
 /*
@@ -93,7 +108,14 @@ struct ys_stack_conf {
 	struct ys_stack_route routes[YS_STACK_MAX_ROUTES];
 	uint32_t n_static_arp;
 	struct ys_arp_static static_arp[YS_STACK_MAX_STATIC_ARP];
-	struct ys_arp_conf arp;   /* tunables; 0 fields take the defaults */
+	struct ys_arp_conf arp; /* tunables; 0 fields take the defaults */
+	/* ICMP errors sent per second and bucket size (ys_icmp.h); 0 takes
+	 * YS_ICMP_DEFAULT_RATE, YS_ICMP_DEFAULT_BURST. */
+	uint32_t icmp_rate;
+	uint32_t icmp_burst;
+	/* The diagnostic UDP echo service (proto/ys_diag.h) on this port
+	 * of every local address; 0: off. Host order. */
+	uint16_t diag_udp_echo_port;
 	struct rte_mempool *pool; /* for frames the stack builds */
 	ys_stack_tx_fn tx;
 	void *tx_ctx;
@@ -113,6 +135,11 @@ struct ys_stack {
 	uint64_t now_ms;              /* the last time ys_stack_tick() gave */
 	struct ys_route_table routes;
 	struct ys_arp_cache *arp;
+	uint16_t ip_id; /* next IPv4 Identification we originate */
+	struct ys_icmp_limiter icmp_limiter; /* ICMP errors sent */
+	struct ys_pmtu_table pmtu;           /* RFC 1191 estimates */
+	struct ys_udp_table udp;             /* bound UDP ports */
+	struct ys_diag diag;                 /* diagnostic services */
 };
 
 /*
@@ -141,9 +168,11 @@ int ys_stack_validate_conf(const struct ys_stack_conf *conf, char *err,
  * or -ENOMEM nothing changed. Then it cannot fail: routes are rebuilt;
  * static entries come from conf; a dynamic ARP entry is kept when its
  * address is still on a connected prefix of an interface on the same
- * port (datagrams waiting for it keep waiting; those for an address now
- * static are sent), and removed otherwise (its waiting datagrams dropped
- * as arp_resolve_failed).
+ * port and VLAN (datagrams waiting for it keep waiting; those for an address
+ * now static are sent), and removed otherwise (its waiting datagrams dropped as
+ * arp_resolve_failed). The diagnostic UDP echo moves to conf.diag_udp_echo_port
+ * (-EADDRINUSE, nothing changed, when another binding holds that port); other
+ * UDP bindings stay.
  */
 int ys_stack_reconfigure(struct ys_stack *st, const struct ys_stack_conf *conf);
 
@@ -179,7 +208,8 @@ int ys_stack_announce(struct ys_stack *st);
  * YS_RX_F_*.
  *
  * m may be a chain (a datagram the primary reassembled): the Ethernet
- * and IPv4 headers, and the first 8 bytes of an ICMP message, must lie in
+ * header (with its 802.1Q tag, if any) and IPv4 header, and the first 8
+ * bytes of an ICMP message, must lie in
  * the first segment (a reassembled datagram's first segment is its first
  * fragment, which holds them); the rest may span any number of segments.
  * It is tagged as ours (conf.owner), or untagged with no owner set.
@@ -190,8 +220,8 @@ void ys_stack_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags);
  * Sends an IPv4 datagram the stack built (ICMP errors, UDP, TCP later)
  * to its destination: route lookup (ip_no_route), next hop, ARP
  * resolution (the datagram waits while it is incomplete), Ethernet header,
- * transmit, fragmented when larger than the interface MTU and DF is clear
- * (RFC 791 3.2). Consumes m.
+ * transmit, fragmented when larger than the path MTU (ys_stack_pmtu())
+ * and DF is clear (RFC 791 3.2). Consumes m.
  *
  * m holds the datagram from its IPv4 header (in the first segment, with
  * at least 14 bytes of headroom in front of it) to its end (pkt_len ==
@@ -203,7 +233,8 @@ void ys_stack_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags);
  * address is refused (ip_out_bad_dst).
  *
  * Returns 0 when the datagram was sent or is waiting for ARP,
- * -ENETUNREACH (no route), -EINVAL (m unusable, or a bad destination) or
+ * -ENETUNREACH (no route), -EINVAL (m unusable, or a bad destination),
+ * -EMSGSIZE (DF set and larger than the path MTU: ip_frag_df_set) or
  * -ENOBUFS (dropped on the way: queue or cache full, no mbuf, link full);
  * every drop is counted.
  */
@@ -266,6 +297,31 @@ void ys_stack_route_foreach(const struct ys_stack *st, ys_route_visit_fn fn,
 
 /* "connected", "static", "default"; "unknown" otherwise. */
 const char *ys_route_source_str(enum ys_route_source s);
+
+/* ---- path MTU (RFC 1191) ------------------------------------------------ */
+
+/*
+ * The largest datagram (IPv4 header included) to send to dst (network
+ * order) unfragmented: the estimate an ICMP "fragmentation needed" gave
+ * (while it has not expired) when smaller than the MTU of the interface
+ * the route to dst leaves by, else that MTU; 0 when there is no route.
+ * ys_stack_ip_output() fragments DF-clear datagrams to it and refuses
+ * DF-set ones larger than it.
+ */
+uint16_t ys_stack_pmtu(const struct ys_stack *st, uint32_t dst_be);
+
+struct ys_pmtu_info {
+	uint32_t dst; /* network byte order */
+	uint16_t mtu;
+	uint64_t age_ms; /* since the estimate was last lowered */
+};
+
+typedef void (*ys_pmtu_visit_fn)(void *ctx, const struct ys_pmtu_info *p);
+
+/* Calls fn for every live path MTU estimate, oldest first. fn must not
+ * change st. */
+void ys_stack_pmtu_foreach(const struct ys_stack *st, ys_pmtu_visit_fn fn,
+                           void *ctx);
 
 /* Name of a drop reason, e.g. "ip_bad_checksum". */
 const char *ys_stack_drop_str(enum ys_stack_drop_reason r);

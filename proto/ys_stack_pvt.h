@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What the stack's own modules (ys_stack.c, ys_arp.c, ys_route.c) share
- * and nothing else may use: counting drops, transmitting, mbuf surgery,
+ * What the stack's own modules (ys_stack.c, ys_arp.c, ys_route.c,
+ * ys_ipv4.c, ys_icmp.c, ys_pmtu.c and the rest of proto/) share and
+ * nothing else may use: counting drops, transmitting, mbuf surgery,
  * address tests. Ownership words as in ys_stack.c.
  */
 #ifndef YS_STACK_PVT_H
@@ -86,5 +87,77 @@ bool ys_ipv4_unicast_ok(const struct ys_stack_iface *ifp, uint32_t a);
  */
 bool ys_ipv4_eth_output(struct ys_stack *st, const struct ys_stack_iface *ifp,
                         struct rte_mbuf *m);
+
+/* ---- IPv4 input and ICMP (ys_ipv4.c, ys_icmp.c) ------------------------- */
+
+/* RFC 1122 3.2.1.7: TTL of datagrams the host originates ("Assigned
+ * Numbers" default, 64 since RFC 1700). */
+#define YS_IPV4_TTL 64
+
+/* The Identification of the next datagram this instance originates
+ * (RFC 791 3.2: unique per source, destination and protocol while the
+ * datagram may be alive). */
+uint16_t ys_ipv4_next_id(struct ys_stack *st);
+
+/*
+ * RFC 1122 3.2.1.3 and 3.2.2: whether `a` (network order) can be a unicast
+ * host address seen from this instance: not 0/8, 127/8, multicast, class
+ * E, the limited broadcast, nor the directed broadcast of a prefix of any
+ * interface.
+ */
+bool ys_ipv4_host_addr_ok(const struct ys_stack *st, uint32_t a);
+
+/*
+ * Raw (not complemented) one's complement sum of `len` bytes of m from
+ * `off`, across segments; off + len <= pkt_len. Borrows m.
+ */
+uint16_t ys_mbuf_cksum(const struct rte_mbuf *m, uint32_t off, uint32_t len);
+
+/* The IPv4 datagram in m, after the Ethernet header, arrived on ifp.
+ * Consumes m. */
+void ys_ipv4_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
+                   struct rte_mbuf *m);
+
+/* The ICMP message in m after an IPv4 header of `hlen` bytes (validated by
+ * ys_ipv4_input(); the frame ends where the datagram ends). Consumes m. */
+void ys_icmp_input(struct ys_stack *st, const struct ys_stack_iface *ifp,
+                   struct rte_mbuf *m, uint32_t hlen);
+
+/*
+ * Sends an ICMP error (RFC 792, RFC 1122 3.2.2) of `type` and `code` about
+ * `orig`, a received frame whose data starts at its Ethernet header (no
+ * 802.1Q tag: the stack removed it) and whose IPv4 header ys_ipv4_input()
+ * validated (in the first segment; the rest may be a chain). Borrows orig.
+ * `next_hop_mtu` goes into bytes 6-7 of a "fragmentation needed" error
+ * (type 3 code 4, RFC 1191 4), and is ignored otherwise.
+ *
+ * The error quotes orig's IPv4 header, options included, and as much of
+ * its data as keeps the error within 576 bytes (RFC 1812 4.3.2.3; always
+ * at least 8 bytes of data when orig has them, RFC 792). It goes to orig's
+ * source, from orig's destination (one of our addresses; else the route's
+ * source), through ys_stack_ip_output() (route, ARP).
+ *
+ * Returns 0 when sent (or waiting for ARP; counted icmp_errors_sent), or:
+ * -EPERM when the RFCs forbid it, each case counted: about an ICMP error
+ * or unknown ICMP type (icmp_errors_about_error: RFC 1122 3.2.2, only
+ * queries get errors), about a datagram sent to an IP broadcast or
+ * multicast address or received as a link-layer broadcast or multicast
+ * (icmp_errors_about_bcast), about a fragment other than the first
+ * (icmp_errors_about_fragment), about a datagram whose source is not a
+ * unicast host address (icmp_errors_about_bad_src); -EAGAIN when the
+ * token bucket is empty (icmp_errors_rate_limited); -ENOBUFS when no mbuf
+ * (tx_alloc_failed); ys_stack_ip_output()'s error otherwise (counted
+ * there).
+ */
+int ys_icmp_send_error(struct ys_stack *st, const struct rte_mbuf *orig,
+                       uint8_t type, uint8_t code, uint16_t next_hop_mtu);
+
+/* The ICMP checks of ys_stack_validate_conf(): rate and burst in range.
+ * 0, or -EINVAL with the reason in err (may be NULL). */
+int ys_icmp_check_conf(const struct ys_stack_conf *conf, char *err,
+                       size_t err_len);
+
+/* A full token bucket at st->now_ms (ys_stack_init()). */
+void ys_icmp_limiter_init(struct ys_stack *st);
 
 #endif /* YS_STACK_PVT_H */

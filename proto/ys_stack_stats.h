@@ -40,7 +40,40 @@
 	X(arp_address_conflicts,                                               \
 	  "ARP packets from another MAC claiming one of our addresses")        \
 	X(arp_queued, "datagrams queued waiting for ARP resolution")           \
-	X(ip_out_requests, "IPv4 datagrams handed to the output path")
+	X(ip_out_requests, "IPv4 datagrams handed to the output path")         \
+	X(eth_vlan_rx, "802.1Q-tagged frames taken by a VLAN interface")       \
+	X(ip_options_seen, "IPv4 datagrams received with options (skipped)")   \
+	X(icmp_errors_sent, "ICMP errors sent")                                \
+	X(icmp_errors_rate_limited,                                            \
+	  "ICMP errors not sent: the instance's token bucket was empty")       \
+	X(icmp_errors_about_error,                                             \
+	  "ICMP errors not sent: about an ICMP error (RFC 1122 3.2.2)")        \
+	X(icmp_errors_about_bcast,                                             \
+	  "ICMP errors not sent: about a broadcast or multicast datagram")     \
+	X(icmp_errors_about_fragment,                                          \
+	  "ICMP errors not sent: about a fragment other than the first")       \
+	X(icmp_errors_about_bad_src,                                           \
+	  "ICMP errors not sent: the source is not a unicast host address")    \
+	X(icmp_rx_dest_unreach, "ICMP destination unreachable received")       \
+	X(icmp_rx_source_quench,                                               \
+	  "ICMP source quench received (ignored, RFC 6633)")                   \
+	X(icmp_rx_time_exceeded, "ICMP time exceeded received")                \
+	X(icmp_rx_param_problem, "ICMP parameter problem received")            \
+	X(icmp_frag_needed_rx,                                                 \
+	  "ICMP fragmentation needed received (RFC 1191)")                     \
+	X(pmtu_updates, "path MTU estimates lowered (RFC 1191)")               \
+	X(pmtu_expired, "path MTU estimates expired after 10 minutes")         \
+	X(pmtu_entries, "path MTU estimates held now (a gauge)")               \
+	X(udp_rx, "UDP datagrams delivered to a bound port")                   \
+	X(udp_rx_bytes, "UDP payload bytes delivered to bound ports")          \
+	X(udp_rx_no_checksum,                                                  \
+	  "UDP datagrams received without a checksum (zero, RFC 768)")         \
+	X(udp_rx_trimmed,                                                      \
+	  "UDP datagrams shorter than their IPv4 payload: the rest ignored")   \
+	X(udp_tx, "UDP datagrams sent (or waiting for ARP)")                   \
+	X(udp_tx_bytes, "UDP payload bytes sent (or waiting for ARP)")         \
+	X(diag_udp_echo_rx, "datagrams received by the diagnostic UDP echo")   \
+	X(diag_udp_echo_tx, "replies sent by the diagnostic UDP echo")
 
 /* X(name, help): every reason the stack drops a frame. */
 #define YS_STACK_DROPS(X)                                                      \
@@ -80,7 +113,30 @@
 	  "outgoing datagram to our own, a broadcast, multicast, 0/8 or "      \
 	  "127/8 address")                                                     \
 	X(ip_out_malformed,                                                    \
-	  "outgoing datagram unusable: header, length, headroom or shared")
+	  "outgoing datagram unusable: header, length, headroom or shared")    \
+	X(ip_bad_source,                                                       \
+	  "IPv4 source broadcast, multicast, loopback, 0/8 or class E "        \
+	  "(RFC 1122 3.2.1.3)")                                                \
+	X(ip_bad_options, "IPv4 option with a bad length (RFC 791 3.1)")       \
+	X(eth_vlan_unknown,                                                    \
+	  "802.1Q tag of no interface, QinQ, or untagged on a port with "      \
+	  "only VLAN interfaces")                                              \
+	X(eth_vlan_no_room, "no headroom to insert an outgoing 802.1Q tag")    \
+	X(icmp_frag_needed_bogus,                                              \
+	  "fragmentation needed quoting no datagram of ours, or an MTU "       \
+	  "below 68")                                                          \
+	X(udp_malformed,                                                       \
+	  "IPv4 payload shorter than a UDP header, or the header split")       \
+	X(udp_bad_length,                                                      \
+	  "UDP length below 8 or beyond the IPv4 payload (RFC 768)")           \
+	X(udp_bad_checksum, "UDP checksum mismatch (RFC 1122 4.1.3.4)")        \
+	X(udp_no_port,                                                         \
+	  "UDP datagram for a port nobody bound (ICMP port unreachable)")      \
+	X(udp_tx_invalid,                                                      \
+	  "UDP payload given to send refused: bad address, port or length")    \
+	X(diag_udp_echo_refused,                                               \
+	  "diagnostic UDP echo not sent: source port 0, 7, 13, 17, 19 or "     \
+	  "the echo port (loops)")
 
 enum ys_stack_drop_reason {
 #define YS_X_ENUM(name, help) YS_STACK_DROP_##name,

@@ -390,14 +390,14 @@ static void ctl_read_cb(struct bufferevent *bev, void *arg)
 	char *line;
 
 	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		send_reply(s, len > YS_CTL_MAX_LINE
+		send_reply(s, len > YS_CTL_MAX_REPLY
 		                      ? ys_ctl_reply_error(
 		                                NULL, YS_CTL_E_BAD_REQUEST,
 		                                "request line too long")
 		                      : handle_line(s, line, len));
 		free(line);
 	}
-	if (evbuffer_get_length(in) > YS_CTL_MAX_LINE) {
+	if (evbuffer_get_length(in) > YS_CTL_MAX_REPLY) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		send_reply(s, ys_ctl_reply_error(NULL, YS_CTL_E_BAD_REQUEST,
 		                                 "request line too long"));
@@ -547,11 +547,18 @@ int ys_sec_ctl_register(struct ys_secondary *s)
 	return rc;
 }
 
-/* One non-blocking send; the bufferevent is about to go away. */
-static void send_now(int fd, const void *data, size_t len)
+/*
+ * One non-blocking send; the bufferevent is about to go away. True when
+ * all of it went (a cut line must not be followed by another).
+ */
+static bool send_now(int fd, const void *data, size_t len)
 {
-	if (len > 0 && send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+	ssize_t n =
+	        len > 0 ? send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT) : 0;
+
+	if (n < 0)
 		YS_DEBUG("last control write: %s", strerror(errno));
+	return n == (ssize_t)len;
 }
 
 void ys_sec_ctl_fini(struct ys_secondary *s)
@@ -567,9 +574,9 @@ void ys_sec_ctl_fini(struct ys_secondary *s)
 		 * then, for a clean stop, the notice that this is not a
 		 * death (its reply is not awaited). The output buffer is
 		 * the bufferevent's to drain: copy, do not consume. */
-		send_now(fd, evbuffer_pullup(out, -1),
-		         evbuffer_get_length(out));
-		if (s->exit_code == EXIT_STOPPED)
+		if (send_now(fd, evbuffer_pullup(out, -1),
+		             evbuffer_get_length(out)) &&
+		    s->exit_code == EXIT_STOPPED)
 			send_now(fd, stopping, sizeof(stopping) - 1);
 		bufferevent_free(s->ctl);
 		s->ctl = NULL;

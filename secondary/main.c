@@ -309,7 +309,8 @@ static int init_tx(struct ys_secondary *s)
 
 /*
  * The stack's view of `cfg`: interfaces with their addresses, MACs from
- * the primary (ys_port_info), MTUs; static routes and ARP entries.
+ * the primary (ys_port_info), MTUs; static routes and ARP entries; the
+ * diagnostic UDP echo port.
  */
 void ys_sec_stack_conf(const struct ys_secondary *s,
                        const struct ys_config *cfg, struct ys_stack_conf *sc)
@@ -329,6 +330,7 @@ void ys_sec_stack_conf(const struct ys_secondary *s,
 			si->prefix_lens[a] = ci->addrs[a].prefix_len;
 		}
 		si->gateway = ci->gateway;
+		si->vlan = ci->vlan;
 		si->mtu = cfg->ports[ci->port].mtu;
 	}
 	sc->n_routes = cfg->n_static_routes;
@@ -350,6 +352,9 @@ void ys_sec_stack_conf(const struct ys_secondary *s,
 	sc->arp.retry_ms = cfg->arp.retry_ms;
 	sc->arp.queue_per_entry = cfg->arp.queue_per_entry;
 	sc->arp.queue_total = cfg->arp.queue_total;
+	sc->diag_udp_echo_port = cfg->diag.udp_echo;
+	sc->icmp_rate = cfg->icmp.rate_limit;
+	sc->icmp_burst = cfg->icmp.burst;
 	sc->owner = s->owner;
 	sc->pool = s->pool;
 	sc->tx = stack_tx;

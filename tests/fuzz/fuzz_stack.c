@@ -3,8 +3,12 @@
  * libFuzzer target: one received frame into a fresh stack instance
  * (proto/ys_stack.c), tagged as the secondary's own as the primary hands
  * it over. Input: byte 0 options (bit 0: ARP responder, bit 1: arrived
- * on port 1, bit 7: chained, see fuzz_input.h), bytes 1-4 split offsets,
- * then the frame. Every frame sent must be tagged on every segment; after
+ * on port 1, bit 2: time runs, bit 7: chained, see fuzz_input.h), bytes
+ * 1-4 split offsets, then the frame. Port 0 also has an 802.1Q VLAN
+ * interface (VID 100). With bit 2 the clock is ticked before the frame
+ * and again 11 minutes later, so that what the frame left behind (ARP
+ * retries and failures, path MTU estimates, the ICMP token bucket) runs
+ * out. Every frame sent must be tagged on every segment; after
  * each input every mbuf is back in the pool (abort otherwise: a leak).
  *
  * One-time state: the EAL (--no-huge --no-pci) and the pool, made in
@@ -80,7 +84,7 @@ static void fuzz_conf(struct ys_stack_conf *conf, struct fuzz_link *link,
 	static const uint8_t mac1[6] = {0x02, 0, 0, 0, 0, 0x02};
 
 	memset(conf, 0, sizeof(*conf));
-	conf->n_ifaces = 2;
+	conf->n_ifaces = 3;
 	conf->ifaces[0].port_id = 0;
 	memcpy(conf->ifaces[0].mac.addr_bytes, mac0, 6);
 	conf->ifaces[0].n_addrs = 2;
@@ -95,6 +99,15 @@ static void fuzz_conf(struct ys_stack_conf *conf, struct fuzz_link *link,
 	conf->ifaces[1].addrs[0] = rte_cpu_to_be_32(0xc6130002); /* .19.0.2 */
 	conf->ifaces[1].prefix_lens[0] = 16;
 	conf->ifaces[1].mtu = 576; /* replies over it are fragmented */
+	conf->ifaces[2].port_id = 0;
+	memcpy(conf->ifaces[2].mac.addr_bytes, mac0, 6);
+	conf->ifaces[2].n_addrs = 1;
+	conf->ifaces[2].addrs[0] = rte_cpu_to_be_32(0xc6140002); /* .20.0.2 */
+	conf->ifaces[2].prefix_lens[0] = 24;
+	conf->ifaces[2].vlan = 100;
+	/* The UDP echo (proto/ys_diag.h): UDP input reaches a bound port,
+	 * and the echo's output path runs. */
+	conf->diag_udp_echo_port = 7;
 	conf->pool = g_pool;
 	conf->tx = fuzz_tx;
 	conf->tx_ctx = link;
@@ -118,8 +131,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m != NULL) {
 		m->port = (data[0] & 2) ? 1 : 0;
 		ys_mbuf_claim(&link.owner, m);
+		if (data[0] & 4)
+			ys_stack_tick(&st, 1000);
 		ys_stack_input(&st, m,
 		               (data[0] & 1) ? YS_RX_F_ARP_RESPONDER : 0);
+		if (data[0] & 4)
+			ys_stack_tick(&st, 1000 + 11 * 60 * 1000);
 	}
 	ys_stack_fini(&st); /* the ARP cache, and datagrams waiting on it */
 	if (rte_mempool_in_use_count(g_pool) != 0)

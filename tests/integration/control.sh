@@ -4,8 +4,11 @@
 # registration arguments (lcore, build version, contract version), a
 # client that connects and never sends, one that disconnects in the
 # middle of its replies, 1000 pipelined requests on one connection, and
-# 100 clients at once. Each gets its exact error reply (or all its
-# replies, in order), and the primary keeps serving everyone and
+# 100 clients at once, a client that half-closes after its requests
+# (forwarded or not), 128 idle clients holding every slot (a few more
+# connections are then served once, on probation). Each gets its exact
+# error reply (or all its replies, in order), and the primary keeps
+# serving everyone and
 # answering pings. Then the socket's permissions: mode 0660, the
 # configured group on the socket and on the directory the primary made
 # for it (0750), and a stale socket left by a killed primary replaced.
@@ -155,7 +158,41 @@ for i, (s, _) in enumerate(conns):
 for i, (s, f) in enumerate(conns):
     r = json.loads(f.readline())
     assert r["id"] == i and r["ok"] is True, (i, r)
+    f.close()  # the file object holds the socket open too
     s.close()
+del conns
+
+# Half-closed clients still get every reply, a forwarded one included.
+s, f = connect()
+s.sendall(b'{"id": 21, "cmd": "arp"}\n{"id": 22, "cmd": "status"}\n')
+s.shutdown(socket.SHUT_WR)
+r1, r2 = json.loads(f.readline()), json.loads(f.readline())
+assert r1["id"] == 21 and r1["ok"] and r1["result"]["secondaries"][0]["ok"], r1
+assert r2["id"] == 22 and r2["ok"], r2
+assert f.readline() == b"", "then the server closes"
+s.close()
+
+# 128 idle operators hold every slot: a few more connections are taken
+# on probation, each for one status (or a secondary's registration).
+# First, the connections above must all be gone (the server frees each
+# when it reads its end): only the one asking remains.
+deadline = time.monotonic() + 10
+while (n := call(b'{"id": 20, "cmd": "status"}\n')["result"]["primary"]["control_clients"]) != 1:
+    assert time.monotonic() < deadline, "%d earlier clients still counted" % (n - 1)
+    time.sleep(0.05)
+idle = [connect() for _ in range(128)]
+assert call(b'{"id": 23, "cmd": "status"}\n')["ok"]
+expect_error(b'{"id": 24, "cmd": "stats"}\n', "unavailable",
+             "128 control clients are connected: this connection may only "
+             "ask for status or register a secondary")
+for s, f in idle:
+    f.close()
+    s.close()
+del idle
+deadline = time.monotonic() + 10
+while not call(b'{"id": 25, "cmd": "stats"}\n')["ok"]:
+    assert time.monotonic() < deadline, "slots not freed"
+    time.sleep(0.05)
 
 st = call(b'{"id": 9, "cmd": "status"}\n')["result"]
 assert st["secondaries"][0]["state"] == "running"

@@ -160,7 +160,38 @@ expect "arp with a stopped secondary exit" "$rc" 1
 expect "arp with a stopped secondary" "$(echo "$out" | jf '[(e["id"], e["ok"], e.get("error", {}).get("code")) for e in r["secondaries"]]')" \
 	"[(0, True, None), (1, False, 'timeout')]"
 expect "stall counted" "$(tb_ysctl --json status | jf 'r["primary"]["heartbeats_late"] >= 1')" True
-expect "late reply counted" "$(tb_ysctl --json status | jf 'r["primary"]["ctl_forward_timeouts"]')" 1
+expect "timeout counted" "$(tb_ysctl --json status | jf 'r["primary"]["ctl_forward_timeouts"]')" 1
+
+# A reload that a stopped secondary cannot confirm is aborted: nothing
+# changes anywhere. While it waits, no secondary may register.
+sed 's|"198.18.0.3/24"\]|"198.18.0.3/24", "198.18.0.4/24"]|' "$TB_DIR/good.json" >"$TB_DIR/good2.json"
+kill -STOP "$sec1"
+tb_ysctl --json --timeout 4 config reload "$TB_DIR/good2.json" >"$TB_DIR/reload2.out" 2>"$TB_DIR/reload2.err" &
+reload_pid=$!
+tb_wait_for 5 bash -c "$YS_BIN/ysctl -s $TB_SOCK --json status | grep -q '\"config_reload_in_progress\": true'" ||
+	tb_die "the reload did not start"
+contract=$(sed -n 's/^#define YS_CONTRACT_VERSION \([0-9]*\)u$/\1/p' "$HERE/../../common/ys_contract.h")
+version=$(tb_ysctl --json status | jf 'r["primary"]["version"]')
+timeout 10 python3 - "$TB_SOCK" "$contract" "$version" <<'PY' || tb_die "registration during a reload"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(json.dumps({"id": 1, "cmd": "secondary.register", "args": {
+    "id": 0, "pid": 1, "lcore": 1, "contract": int(sys.argv[2]),
+    "version": sys.argv[3]}}).encode() + b"\n")
+r = json.loads(s.makefile().readline())
+assert r["error"] == {"code": "unavailable",
+                      "message": "a config.reload is in progress; retry"}, r
+PY
+rc=0
+wait "$reload_pid" || rc=$?
+kill -CONT "$sec1"
+expect "reload with a stopped secondary exit" "$rc" 1
+grep -q "ysctl: timeout: secondary 1 did not answer within 3500 ms; nothing was changed" "$TB_DIR/reload2.err" ||
+	tb_die "reload with a stopped secondary: $(cat "$TB_DIR/reload2.err")"
+expect "generation after the aborted reload" "$(show 'r["generation"]')" 1
+tb_in_ns ping -n -c 1 -W 2 198.18.0.4 >/dev/null && tb_die "198.18.0.4 answers after an aborted reload"
+expect "failures counted" "$(tb_ysctl --json status | jf 'r["primary"]["config_reload_failures"] >= 1')" True
 
 # -- drain one secondary --------------------------------------------------------
 d=$(tb_ysctl --json -i 1 drain --deadline 10)

@@ -162,6 +162,9 @@ for s in b["secondaries"]:
                 assert get("yastack_stack_drops_total", secondary=sec,
                            reason=reason) == n, f"{sec} drop {reason}"
                 checked += 1
+        elif k == "pmtu_entries":  # a level: the one stack gauge
+            assert get("yastack_stack_pmtu_entries", secondary=sec) == v, k
+            checked += 1
         else:
             assert get(f"yastack_stack_{k}_total", secondary=sec) == v, k
             checked += 1

@@ -85,6 +85,8 @@ NFT
 # TB_PORT_EXTRA, when set, is JSON members added to the port object
 # (e.g. '"impair": {"seed": 7, "rx": {"drop": 5}}'); TB_SEC_EXTRA the
 # same for the secondaries object (e.g. '"failover": "rebalance"').
+# TB_TOP_EXTRA the same for the top-level object (e.g.
+# '"diag": {"udp_echo": 7}').
 # TB_METRICS is admin.metrics: "off" unless a test sets it, so that no
 # test binds a TCP port it did not choose (the default 127.0.0.1:9180
 # would collide between tests and with the host); metrics.sh asks the
@@ -101,7 +103,8 @@ tb_write_config() {
   "secondaries": { "count": $secondaries${TB_SEC_EXTRA:+, $TB_SEC_EXTRA} },
   "interfaces": [ { "port": "p0", "address": "$TB_STACK_ADDR/24",
                     "gateway": "$TB_PEER_ADDR" } ],
-  "admin": { "metrics": "${TB_METRICS:-off}" },
+  "admin": { "metrics": "${TB_METRICS:-off}" },${TB_TOP_EXTRA:+
+  $TB_TOP_EXTRA,}
   "control": { "socket": "$TB_SOCK" }
 }
 JSON
@@ -123,6 +126,11 @@ tb_move_tap_to_ns() {
 	local ifc=$1
 	ip link set "$ifc" netns "$TB_NS"
 	tb_in_ns sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1"
+	# net_tap gives the kernel side the port's own MAC: a peer needs its
+	# own (a stack ignores ARP from its own MAC). Locally administered.
+	tb_in_ns ip link set "$ifc" down
+	tb_in_ns ip link set "$ifc" address "02:7e:$(printf '%02x:%02x:%02x:%02x' \
+		$((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256)))"
 	tb_in_ns ip link set "$TB_VETH_PEER" down
 	tb_in_ns ip addr flush dev "$TB_VETH_PEER"
 	tb_in_ns ip addr add "$TB_PEER_ADDR/24" dev "$ifc"

@@ -179,6 +179,7 @@ static void test_minimal_defaults(void **state)
 	assert_false(cfg.ports[0].impair.enabled);
 	assert_int_equal(cfg.reassembly.max_flows, 1024);
 	assert_int_equal(cfg.reassembly.timeout_ms, 5000);
+	assert_int_equal(cfg.diag.udp_echo, 0); /* no "diag": off */
 
 	assert_int_equal(sec->count, 2);
 	assert_false(sec->cpus_given);
@@ -404,6 +405,71 @@ static void test_admin_metrics(void **state)
 	}
 }
 
+/* diag.udp_echo: a port, 0 or absent for off. */
+static void test_diag(void **state)
+{
+	static const struct {
+		const char *diag;
+		uint16_t udp_echo;
+	} cases[] = {
+	        {"{}", 0},
+	        {"{\"udp_echo\": 0}", 0},
+	        {"{\"udp_echo\": 1}", 1},
+	        {"{\"udp_echo\": 7}", 7},
+	        {"{\"udp_echo\": 65535}", 65535},
+	};
+	struct ys_config cfg;
+	char err[YS_CFG_ERR_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = edit(minimal, "diag", cases[i].diag);
+
+		assert_int_equal(ys_config_load_string(&cfg, text, NAME, 4, err,
+		                                       sizeof(err)),
+		                 0);
+		free(text);
+		assert_int_equal(cfg.diag.udp_echo, cases[i].udp_echo);
+	}
+}
+
+/* interfaces[].vlan: absent is untagged; VLANs share a port; icmp's
+ * defaults and values. */
+static void test_vlan_icmp(void **state)
+{
+	static const char ifaces[] =
+	        "[{\"port\": \"p0\", \"address\": \"198.18.0.2/24\"},"
+	        " {\"port\": \"p0\", \"address\": \"198.18.1.2/24\","
+	        "  \"vlan\": 1},"
+	        " {\"port\": \"p0\", \"address\": \"198.18.2.2/24\","
+	        "  \"vlan\": 4094}]";
+	struct ys_config cfg;
+	char err[YS_CFG_ERR_LEN], *text, *text2;
+
+	(void)state;
+	assert_int_equal(
+	        ys_config_load_string(&cfg, minimal, NAME, 4, err, sizeof(err)),
+	        0);
+	assert_int_equal(cfg.interfaces[0].vlan, 0);
+	assert_int_equal(cfg.icmp.rate_limit, 100);
+	assert_int_equal(cfg.icmp.burst, 50);
+
+	text = edit(minimal, "interfaces", ifaces);
+	text2 = edit(text, "icmp", "{\"rate_limit\": 1, \"burst\": 1000000}");
+	assert_int_equal(
+	        ys_config_load_string(&cfg, text2, NAME, 4, err, sizeof(err)),
+	        0);
+	free(text);
+	free(text2);
+	assert_int_equal(cfg.n_interfaces, 3);
+	assert_int_equal(cfg.interfaces[0].vlan, 0);
+	assert_int_equal(cfg.interfaces[1].vlan, 1);
+	assert_int_equal(cfg.interfaces[2].vlan, 4094);
+	assert_int_equal(cfg.interfaces[2].port, 0);
+	assert_int_equal(cfg.icmp.rate_limit, 1);
+	assert_int_equal(cfg.icmp.burst, 1000000);
+}
+
 static void test_cpus_spread(void **state)
 {
 	char *text = edit(minimal, "secondaries.count", "3");
@@ -497,7 +563,6 @@ static const struct bad_case bad_cases[] = {
         {"tcp", "{}", "tcp: unknown key"},
         {"listeners", "[]", "listeners: unknown key"},
         {"clusters", "[]", "clusters: unknown key"},
-        {"diag", "{}", "diag: unknown key"},
         /* eal */
         {"eal", "[]", "eal: must be an object"},
         {"eal.memroy_mb", "512", "eal.memroy_mb: unknown key"},
@@ -634,6 +699,16 @@ static const struct bad_case bad_cases[] = {
         {"reassembly", "{\"timeout_ms\": 99}",
          "reassembly.timeout_ms: must be between 100 and 60000"},
         {"reassembly", "{\"flows\": 99}", "reassembly.flows: unknown key"},
+        /* diag */
+        {"diag", "7", "diag: must be an object"},
+        {"diag", "{\"udp_echo\": -1}",
+         "diag.udp_echo: must be between 0 and 65535"},
+        {"diag", "{\"udp_echo\": 65536}",
+         "diag.udp_echo: must be between 0 and 65535"},
+        {"diag", "{\"udp_echo\": \"7\"}", "diag.udp_echo: must be an integer"},
+        {"diag", "{\"udp_echo\": 7.0}", "diag.udp_echo: must be an integer"},
+        {"diag", "{\"udp_echo\": true}", "diag.udp_echo: must be an integer"},
+        {"diag", "{\"tcp_echo\": 7}", "diag.tcp_echo: unknown key"},
         /* interfaces */
         {"interfaces", NULL, "interfaces: required"},
         {"interfaces", "[]", "interfaces: must have between 1 and 8 entries"},
@@ -687,6 +762,34 @@ static const struct bad_case bad_cases[] = {
          "interfaces[0].gateway: must not be 0.0.0.0"},
         {"interfaces[0].mac", "\"02:00:00:00:00:01\"",
          "interfaces[0].mac: unknown key"},
+        /* interfaces[].vlan (802.1Q) */
+        {"interfaces[0].vlan", "0",
+         "interfaces[0].vlan: must be an integer between 1 and 4094"},
+        {"interfaces[0].vlan", "4095",
+         "interfaces[0].vlan: must be an integer between 1 and 4094"},
+        {"interfaces[0].vlan", "-1",
+         "interfaces[0].vlan: must be an integer between 1 and 4094"},
+        {"interfaces[0].vlan", "\"10\"",
+         "interfaces[0].vlan: must be an integer between 1 and 4094"},
+        {"interfaces[0].vlan", "10.0",
+         "interfaces[0].vlan: must be an integer between 1 and 4094"},
+        {"interfaces[1]", "{\"port\": \"p0\", \"address\": \"10.0.0.1/8\"}",
+         "interfaces[1]: port \"p0\" already has an untagged interface "
+         "(interfaces[0]); give one of them a vlan"},
+        {"interfaces",
+         "[{\"port\": \"p0\", \"address\": \"10.0.0.1/8\", \"vlan\": 7},"
+         " {\"port\": \"p0\", \"address\": \"10.1.0.1/16\"},"
+         " {\"port\": \"p0\", \"address\": \"10.2.0.1/16\", \"vlan\": 7}]",
+         "interfaces[2].vlan: 7 is already interfaces[0]'s on port \"p0\""},
+        /* icmp */
+        {"icmp", "[]", "icmp: must be an object"},
+        {"icmp", "{\"rate\": 5}", "icmp.rate: unknown key"},
+        {"icmp", "{\"rate_limit\": 0}",
+         "icmp.rate_limit: must be between 1 and 1000000"},
+        {"icmp", "{\"rate_limit\": 1000001}",
+         "icmp.rate_limit: must be between 1 and 1000000"},
+        {"icmp", "{\"burst\": 0}", "icmp.burst: must be between 1 and 1000000"},
+        {"icmp", "{\"burst\": 2.5}", "icmp.burst: must be an integer"},
         /* static_routes (interfaces[0] is 198.18.0.2/24) */
         {"static_routes", "{}", "static_routes: must be an array"},
         {"static_routes", "[5]", "static_routes[0]: must be an object"},
@@ -1162,6 +1265,8 @@ int main(void)
 	        cmocka_unit_test(test_optional_sections_absent),
 	        cmocka_unit_test(test_full),
 	        cmocka_unit_test(test_admin_metrics),
+	        cmocka_unit_test(test_diag),
+	        cmocka_unit_test(test_vlan_icmp),
 	        cmocka_unit_test(test_cpus_spread),
 	        cmocka_unit_test(test_device_kinds),
 	        cmocka_unit_test(test_bad_values),

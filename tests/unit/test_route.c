@@ -398,11 +398,11 @@ static void test_output_fragmented(void **state)
 	}
 	assert_int_equal(pos, len - 34);
 
-	/* DF: dropped at transmission, after resolution. */
+	/* DF: refused before resolution, the path MTU being known. */
 	net_flush(fx);
 	len = ip_frame(f, NULL, NULL, OUR_IP, PEER_IP, 0x43, 1000, true);
 	assert_int_equal(ys_stack_ip_output(&fx->st, net_mbuf(f, len, 0)),
-	                 -ENOBUFS);
+	                 -EMSGSIZE);
 	assert_int_equal(fx->stats.drops[YS_STACK_DROP_ip_frag_df_set], 1);
 	assert_int_equal(fx->link.n_sent, 0);
 }
