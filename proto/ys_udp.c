@@ -534,3 +534,10 @@ int ys_udp_sendto_chain(struct ys_stack *st, uint32_t src_be, uint16_t sport,
 	src_seek(&s, m, off);
 	return udp_send_copy(st, src_be, sport, dst_be, dport, &s, len);
 }
+
+void ys_udp_foreach(const struct ys_stack *st, ys_udp_visit_fn fn, void *ctx)
+{
+	for (uint32_t i = 0; i < YS_UDP_MAX_SOCKETS; i++)
+		if (st->udp.socks[i].cb != NULL)
+			fn(ctx, st->udp.socks[i].addr, st->udp.socks[i].port);
+}

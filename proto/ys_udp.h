@@ -99,6 +99,13 @@ struct ys_stack_iface;
 int ys_udp_bind(struct ys_stack *st, uint32_t addr_be, uint16_t port,
                 ys_udp_recv_fn cb, void *ctx);
 
+/*
+ * Calls fn for every bound (addr, port): addr in network order (0:
+ * every local address), port in host order. For `ysctl conns`.
+ */
+typedef void (*ys_udp_visit_fn)(void *ctx, uint32_t addr_be, uint16_t port);
+void ys_udp_foreach(const struct ys_stack *st, ys_udp_visit_fn fn, void *ctx);
+
 /* Unbinds exactly (addr_be, port). 0, or -ENOENT. */
 int ys_udp_unbind(struct ys_stack *st, uint32_t addr_be, uint16_t port);
 

@@ -26,8 +26,10 @@
 #include "secondary.h"
 #include "ys_ctl.h"
 #include "ys_log.h"
+#include "ys_udp.h"
 
-#define PRIMARY_CHECK_MS 100 /* well inside the 1 s an exit must take */
+#define PRIMARY_CHECK_MS    100 /* well inside the 1 s an exit must take */
+#define CONNS_DEFAULT_LIMIT 1000
 
 typedef json_t *(*sec_handler)(struct ys_secondary *s,
                                const struct ys_ctl_request *req);
@@ -118,18 +120,59 @@ static int opt_string(const struct ys_ctl_request *req, const char *key)
 	return v == NULL || json_is_string(v) ? 0 : -EINVAL;
 }
 
+/* conns' filters: each optional, each must match exactly. */
+struct conns_filter {
+	const char *state, *local, *remote;
+	json_int_t limit;
+	json_t *list;
+	json_int_t total;
+};
+
+/* "a.b.c.d:port" matches the filter "a.b.c.d:port" or "a.b.c.d". */
+static bool endpoint_match(const char *filter, const char *endpoint)
+{
+	size_t n;
+
+	if (filter == NULL)
+		return true;
+	n = strlen(filter);
+	return strncmp(filter, endpoint, n) == 0 &&
+	       (endpoint[n] == '\0' || endpoint[n] == ':');
+}
+
 /*
- * conns [state] [local] [remote] [limit]: this instance's connections.
- * The stack has no connection-oriented protocol yet (TCP is a later
- * issue), so the table is empty; the filters are checked now so that
- * scripts written today keep working.
+ * The stack's only connection-like objects today are bound UDP ports
+ * (TCP is a later issue): each is listed as proto "udp", state "bound",
+ * with no remote end.
+ */
+static void udp_visit(void *arg, uint32_t addr_be, uint16_t port)
+{
+	struct conns_filter *f = arg;
+	char local[INET_ADDRSTRLEN + 8];
+
+	inet_ntop(AF_INET, &addr_be, local, INET_ADDRSTRLEN);
+	snprintf(local + strlen(local), 8, ":%u", port);
+	if ((f->state != NULL && strcmp(f->state, "bound") != 0) ||
+	    !endpoint_match(f->local, local) || f->remote != NULL)
+		return;
+	if (f->total++ < f->limit)
+		json_array_append_new(f->list,
+		                      json_pack("{s:s, s:s, s:n, s:s}", "proto",
+		                                "udp", "local", local, "remote",
+		                                "state", "bound"));
+}
+
+/*
+ * conns [state] [local] [remote] [limit]: this instance's connections
+ * (bound UDP ports until TCP arrives), filtered; at most `limit` listed
+ * (default 1000), `total` counts every match.
  */
 static json_t *sec_cmd_conns(struct ys_secondary *s,
                              const struct ys_ctl_request *req)
 {
 	json_t *limit = json_object_get(req->args, "limit");
+	struct conns_filter f = {.limit = CONNS_DEFAULT_LIMIT};
 
-	(void)s;
 	if (opt_string(req, "state") || opt_string(req, "local") ||
 	    opt_string(req, "remote"))
 		return ys_ctl_reply_error(req->id, YS_CTL_E_INVALID_ARGUMENT,
@@ -139,8 +182,16 @@ static json_t *sec_cmd_conns(struct ys_secondary *s,
 	    (!json_is_integer(limit) || json_integer_value(limit) < 0))
 		return ys_ctl_reply_error(req->id, YS_CTL_E_INVALID_ARGUMENT,
 		                          "limit must be an integer >= 0");
-	return ys_ctl_reply_ok(
-	        req->id, json_pack("{s:i, s:[]}", "total", 0, "connections"));
+	if (limit != NULL)
+		f.limit = json_integer_value(limit);
+	f.state = json_string_value(json_object_get(req->args, "state"));
+	f.local = json_string_value(json_object_get(req->args, "local"));
+	f.remote = json_string_value(json_object_get(req->args, "remote"));
+	f.list = json_array();
+	ys_udp_foreach(&s->stack, udp_visit, &f);
+	return ys_ctl_reply_ok(req->id,
+	                       json_pack("{s:I, s:o}", "total", f.total,
+	                                 "connections", f.list));
 }
 
 /* ---- log.level ------------------------------------------------------------

@@ -19,7 +19,8 @@
  *   'x'       the operator disconnects and a new one connects
  *   'o' LINE  the operator sends LINE
  *   other     the whole line is the operator's
- * "$D" in a line stands for this process's directory, which holds the
+ * "$C" and "$V" stand for the contract and build versions (seeds stay
+ * valid across a bump); "$D" in a line stands for this process's directory, which holds the
  * running configuration and others to validate and reload (configs[]).
  *
  * Clients are accepted by the server's own listener (accept_cb). Their
@@ -306,6 +307,13 @@ static void check_forwarded(struct fuzz_env *e, struct fuzz_client *fc,
 {
 	json_t *id = json_object_get(msg, "id");
 
+	/* A notice nobody waits for (ctl_notify: config.abort) has id 0. */
+	if (fc->was_secondary && json_is_integer(id) &&
+	    json_integer_value(id) == 0 &&
+	    json_is_string(json_object_get(msg, "cmd")) &&
+	    strcmp(json_string_value(json_object_get(msg, "cmd")),
+	           "config.abort") == 0)
+		return;
 	if (!fc->was_secondary || !json_is_integer(id) ||
 	    json_integer_value(id) < 1 ||
 	    (uint64_t)json_integer_value(id) > e->srv->next_seq ||
@@ -421,6 +429,8 @@ static void client_forget(struct fuzz_client *fc)
  * (event_cb, client_free). A registered client closing is a secondary
  * that exited: its pid is gone, so the registry reaps it at once.
  */
+static void expire_all(struct fuzz_env *e);
+
 static void client_close(struct fuzz_env *e, struct fuzz_client *fc)
 {
 	struct ctl_client *c = fc->c;
@@ -428,9 +438,15 @@ static void client_close(struct fuzz_env *e, struct fuzz_client *fc)
 
 	if (c == NULL)
 		return;
+	/* The server answers a closed (it cannot tell: half-closed) client
+	 * to its last request before it lets go: finish what it waits on
+	 * (a reload's phases are one request each, hence the loop). */
+	for (i = 0; i < LOOP_TRIES && c->op != NULL; i++)
+		expire_all(e);
 	if (c->secondary_id >= 0)
 		e->p.shm->slots[c->secondary_id].pid = DEAD_PID;
 	take_output(e, fc);
+	json_array_clear(fc->want); /* it will not read them */
 	/* What is still written to it fails (the peer is gone). */
 	bufferevent_enable(c->bev, EV_WRITE);
 	close(fc->fd);
@@ -520,22 +536,41 @@ static void send_line(struct fuzz_client *fc, char *text, size_t len)
 	        (struct queued){.text = text, .len = len};
 }
 
-/* `in` with every "$D" replaced by the directory; malloc'd. */
+/*
+ * What "$X" stands for in a line: D the directory with the test config
+ * files, C the contract version, V the build version, so that seeds
+ * survive a version bump. NULL: not a placeholder.
+ */
+static const char *placeholder(const struct fuzz_env *e, uint8_t x)
+{
+	static char contract[16];
+
+	if (contract[0] == '\0')
+		snprintf(contract, sizeof(contract), "%u",
+		         (unsigned)YS_CONTRACT_VERSION);
+	return x == 'D' ? e->dir : x == 'C' ? contract : x == 'V' ? YS_VERSION
+	                                                          : NULL;
+}
+
+/* `in` with every placeholder replaced; malloc'd. */
 static char *expand(const struct fuzz_env *e, const uint8_t *in, size_t len,
                     size_t *out_len)
 {
-	size_t dlen = strlen(e->dir), n = 0, o = 0;
+	size_t n = len + 1, o = 0;
+	const char *v;
 	char *out;
 
 	for (size_t i = 0; i + 1 < len; i++)
-		n += in[i] == '$' && in[i + 1] == 'D';
-	out = malloc(len + n * dlen + 1);
+		if (in[i] == '$' && (v = placeholder(e, in[i + 1])) != NULL)
+			n += strlen(v);
+	out = malloc(n);
 	if (out == NULL)
 		abort();
 	for (size_t i = 0; i < len; i++) {
-		if (i + 1 < len && in[i] == '$' && in[i + 1] == 'D') {
-			memcpy(out + o, e->dir, dlen);
-			o += dlen;
+		if (i + 1 < len && in[i] == '$' &&
+		    (v = placeholder(e, in[i + 1])) != NULL) {
+			memcpy(out + o, v, strlen(v));
+			o += strlen(v);
 			i++;
 		} else {
 			out[o++] = (char)in[i];
@@ -757,12 +792,14 @@ static void restore(struct fuzz_env *e)
 		e->srv->config_json = json_deep_copy(e->config0);
 		e->srv->config_generation = 0;
 	}
+	/* Before the registry: a stopping primary refuses registrations. */
+	e->p.shutdown_deadline_tsc = 0;
+	e->p.shutdown_started = 0;
 	restore_registry(e);
 	take_output(e, &e->op);
 	take_output(e, &e->sec0);
 	e->sec0.asked_n = 0;
 	e->srv->next_seq = 0;
-	e->p.shutdown_deadline_tsc = 0;
 }
 
 /* ---- set-up ------------------------------------------------------------- */

@@ -30,6 +30,7 @@ expect() { # expect WHAT GOT WANT
 ping_ok() { tb_in_ns ping -n -c "$2" -i 0.2 -W 2 "$1" >/dev/null; }
 
 TB_SEC_EXTRA='"failover": "rebalance"'
+TB_TOP_EXTRA='"diag": { "udp_echo": 7 }'
 tb_setup 198.18.0.11/24 198.18.0.12/24 198.18.0.13/24
 tb_write_config 2
 tb_start_primary
@@ -81,9 +82,21 @@ for k in 0 1; do
 		"$(echo "$routes" | jf "sorted((x['prefix'], x['via'], x['source']) for x in r['secondaries'][$k]['result']['routes'])")" \
 		"[('0.0.0.0/0', '198.18.0.1', 'default'), ('198.18.0.0/24', None, 'connected')]"
 done
-expect "conns" "$(tb_ysctl --json conns | jf '[(e["id"], e["result"]["total"]) for e in r["secondaries"]]')" \
-	"[(0, 0), (1, 0)]"
+# The stack's connection-like objects today: the echo service's port.
+expect "conns" "$(tb_ysctl --json conns | jf '[(e["id"], e["result"]["total"], e["result"]["connections"]) for e in r["secondaries"]]')" \
+	"[(0, 1, [{'local': '0.0.0.0:7', 'proto': 'udp', 'remote': None, 'state': 'bound'}]), (1, 1, [{'local': '0.0.0.0:7', 'proto': 'udp', 'remote': None, 'state': 'bound'}])]"
+for filter in "--state bound:1" "--state established:0" "--local 0.0.0.0:7:1" \
+	"--local 0.0.0.0:8:0" "--local 0.0.0.0:1" "--remote 198.18.0.1:0"; do
+	expect "conns -i 1 ${filter%:*}" "$(tb_ysctl --json -i 1 conns ${filter%:*} | jf 'r["secondaries"][0]["result"]["total"]')" "${filter##*:}"
+done
+expect "conns --limit 0" "$(tb_ysctl --json conns --limit 0 | jf '[(e["result"]["total"], len(e["result"]["connections"])) for e in r["secondaries"]]')" \
+	"[(1, 0), (1, 0)]"
 tb_ysctl arp | grep -q "198.18.0.1" || tb_die "arp: no table row"
+# top against the real primary: two refreshes, rates from the second on.
+top=$(tb_ysctl --json top --count 2)
+expect "top refreshes" "$(echo "$top" | wc -l)" 2
+echo "$top" | tail -1 | jf '[s["id"] for s in r["secondaries"]]' >/dev/null ||
+	tb_die "top: $(echo "$top" | tail -1)"
 tb_ysctl routes | grep -q "198.18.0.0/24" || tb_die "routes: no table row"
 
 # -- config show / validate / reload -------------------------------------------------
