@@ -20,8 +20,9 @@
  *   'o' LINE  the operator sends LINE
  *   other     the whole line is the operator's
  * "$C" and "$V" stand for the contract and build versions (seeds stay
- * valid across a bump); "$D" in a line stands for this process's directory, which holds the
- * running configuration and others to validate and reload (configs[]).
+ * valid across a bump); "$D" in a line stands for this process's directory,
+ * which holds the running configuration and others to validate and reload
+ * (configs[]).
  *
  * Clients are accepted by the server's own listener (accept_cb). Their
  * lines go to ctl_handle_line() as the server's reader hands them over
@@ -548,8 +549,10 @@ static const char *placeholder(const struct fuzz_env *e, uint8_t x)
 	if (contract[0] == '\0')
 		snprintf(contract, sizeof(contract), "%u",
 		         (unsigned)YS_CONTRACT_VERSION);
-	return x == 'D' ? e->dir : x == 'C' ? contract : x == 'V' ? YS_VERSION
-	                                                          : NULL;
+	return x == 'D'   ? e->dir
+	       : x == 'C' ? contract
+	       : x == 'V' ? YS_VERSION
+	                  : NULL;
 }
 
 /* `in` with every placeholder replaced; malloc'd. */
