@@ -19,7 +19,7 @@
 #include "ys_stats.h"
 
 #define YS_CONTRACT_MAGIC   0x79737461636b3031ULL /* "ystack01" */
-#define YS_CONTRACT_VERSION 7u
+#define YS_CONTRACT_VERSION 8u
 
 /*
  * Names of shared DPDK objects (memzone, mempool, rings); the mbuf

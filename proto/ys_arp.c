@@ -1044,7 +1044,10 @@ static void migrate_entry(struct ys_stack *st, struct ys_arp_cache *old,
 	e->mac = o->mac;
 	e->sent = o->sent;
 	e->stamp_ms = o->stamp_ms;
-	e->due_ms = o->due_ms;
+	/* The tick reads the timer list as sorted by due time, which new
+	 * entries (due now + the new retry_ms) assume: a migrated one is
+	 * due no later than the new interval would make it. */
+	e->due_ms = RTE_MIN(o->due_ms, st->now_ms + st->arp->conf.retry_ms);
 	list_move(st->arp, idx, (enum arp_list)o->list);
 	/* Still waiting, not newly: moved without counting (the new limits
 	 * apply). */

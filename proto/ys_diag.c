@@ -41,11 +41,13 @@ static void echo_recv(void *ctx, const struct ys_udp_dgram *d)
 {
 	struct ys_stack *st = ctx;
 
-	st->stats->diag_udp_echo_rx++;
+	/* A refused request ends as its drop reason only, not as echoed
+	 * too (every datagram ends in one of the two). */
 	if (!echo_src_port_ok(d->src_port, d->dst_port)) {
 		ys_stack_count_drop(st, YS_STACK_DROP_diag_udp_echo_refused);
 		return;
 	}
+	st->stats->diag_udp_echo_rx++;
 	/* Failures are counted where they happen (no mbuf, no route, ARP
 	 * queue full...). */
 	if (ys_udp_sendto_chain(st, d->dst_addr, d->dst_port, d->src_addr,

@@ -435,7 +435,14 @@ static uint16_t frag_needed_mtu(const struct ys_stack *st,
 		return 0;
 	if (mtu == 0)
 		mtu = plateau_below(rte_be_to_cpu_16(q->total_length));
-	return mtu >= YS_IPV4_MIN_MTU ? mtu : 0;
+	if (mtu < YS_IPV4_MIN_MTU)
+		return 0;
+	/* Nothing ties the message to a datagram we really sent, so a
+	 * forged one could make every large send to the destination need
+	 * more than YS_IPFRAG_MAX_FRAGS fragments: as Linux does
+	 * (min_pmtu), the estimate never goes below 552 (576 less the 24
+	 * bytes the 1191 plateaus leave for options). */
+	return RTE_MAX(mtu, (uint16_t)YS_PMTU_FLOOR);
 }
 
 /*

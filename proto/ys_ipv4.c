@@ -181,6 +181,10 @@ static enum ys_stack_drop_reason ipv4_accept(struct ys_stack *st,
 	 * datagram containing an IP source address that is invalid". */
 	if (!ys_ipv4_unicast_ok(ifp, ih->src_addr))
 		return YS_STACK_DROP_ip_bad_source;
+	/* Nor one of our own: we never hear ourselves on the link, so such
+	 * a datagram is spoofed (and a reply would go to ourselves). */
+	if (ys_stack_is_local(st, ih->src_addr))
+		return YS_STACK_DROP_ip_bad_source;
 	if (hlen > IPV4_HLEN) {
 		if (!ipv4_options_ok((const uint8_t *)(ih + 1),
 		                     hlen - IPV4_HLEN))

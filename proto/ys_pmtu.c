@@ -17,17 +17,18 @@
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
+#include <rte_random.h>
 
 #include "ys_pmtu.h"
 #include "ys_route.h"
 #include "ys_stack.h"
 #include "ys_stack_pvt.h"
 
-static uint32_t pmtu_bucket(uint32_t dst)
+static uint32_t pmtu_bucket(const struct ys_pmtu_table *t, uint32_t dst)
 {
-	/* Fibonacci hashing: the top bits of a multiplication mix every
-	 * byte of the address. */
-	return (uint32_t)((dst * UINT32_C(2654435761)) >> 24) &
+	/* Fibonacci hashing of the seeded address: the top bits of a
+	 * multiplication mix every byte. */
+	return (uint32_t)(((dst ^ t->seed) * UINT32_C(2654435761)) >> 24) &
 	       (YS_PMTU_BUCKETS - 1);
 }
 
@@ -36,6 +37,7 @@ void ys_pmtu_init(struct ys_pmtu_table *t)
 	uint16_t i;
 
 	memset(t, 0, sizeof(*t));
+	t->seed = (uint32_t)rte_rand();
 	t->oldest = YS_PMTU_NIL;
 	t->newest = YS_PMTU_NIL;
 	for (i = 0; i < YS_PMTU_BUCKETS; i++)
@@ -50,7 +52,7 @@ static uint16_t pmtu_find(const struct ys_pmtu_table *t, uint32_t dst)
 {
 	uint16_t i;
 
-	for (i = t->buckets[pmtu_bucket(dst)]; i != YS_PMTU_NIL;
+	for (i = t->buckets[pmtu_bucket(t, dst)]; i != YS_PMTU_NIL;
 	     i = t->e[i].hnext)
 		if (t->e[i].dst == dst)
 			return i;
@@ -104,7 +106,7 @@ static void age_append(struct ys_pmtu_table *t, uint16_t i)
 /* Removes entry i from its chain and the age list, onto the free list. */
 static void pmtu_remove(struct ys_pmtu_table *t, uint16_t i)
 {
-	uint16_t *link = &t->buckets[pmtu_bucket(t->e[i].dst)];
+	uint16_t *link = &t->buckets[pmtu_bucket(t, t->e[i].dst)];
 
 	while (*link != i)
 		link = &t->e[*link].hnext;
@@ -118,7 +120,7 @@ static void pmtu_remove(struct ys_pmtu_table *t, uint16_t i)
 /* A free entry for dst, on its chain; the oldest is reused when full. */
 static uint16_t pmtu_new(struct ys_pmtu_table *t, uint32_t dst)
 {
-	uint32_t b = pmtu_bucket(dst);
+	uint32_t b = pmtu_bucket(t, dst);
 	uint16_t i;
 
 	if (t->free == YS_PMTU_NIL)

@@ -24,6 +24,8 @@
 #define YS_PMTU_EXPIRE_MS (10u * 60u * 1000u)
 
 #define YS_PMTU_NIL UINT16_MAX
+/* The lowest estimate a "fragmentation needed" can set (ys_icmp.c). */
+#define YS_PMTU_FLOOR 552
 
 /*
  * One destination's estimate. On its bucket's chain and on the age list
@@ -47,6 +49,7 @@ struct ys_pmtu_entry {
  * recently updated entry is also the one closest to expiring.
  */
 struct ys_pmtu_table {
+	uint32_t seed; /* per table: forged messages cannot aim at a bucket */
 	uint16_t n;
 	uint16_t oldest, newest;
 	uint16_t free;

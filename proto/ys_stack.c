@@ -576,6 +576,13 @@ static void eth_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags)
 		ys_stack_drop(st, m, YS_STACK_DROP_eth_not_for_us);
 		return;
 	}
+	/* IEEE 802.3 3.2.3: a source address is an individual one. A group
+	 * or all-zero source is forged, and replies built in place would
+	 * go to every host on the link. */
+	if (!rte_is_valid_assigned_ether_addr(&eh->src_addr)) {
+		ys_stack_drop(st, m, YS_STACK_DROP_eth_bad_src);
+		return;
+	}
 	switch (rte_be_to_cpu_16(eh->ether_type)) {
 	case RTE_ETHER_TYPE_IPV4:
 		ys_ipv4_input(st, ifp, m);
@@ -648,6 +655,13 @@ int ys_stack_ip_output(struct ys_stack *st, struct rte_mbuf *m)
 	ifp = &st->conf.ifaces[r->iface];
 	if (!ip_out_dst_ok(st, ifp, ih->dst_addr)) {
 		ys_stack_drop(st, m, YS_STACK_DROP_ip_out_bad_dst);
+		return -EINVAL;
+	}
+	/* The 802.1Q tag goes in front too: refused now, not after ARP
+	 * resolution where the caller could no longer be told. */
+	if (ifp->vlan != 0 &&
+	    rte_pktmbuf_headroom(m) < ETH_HLEN + RTE_VLAN_HLEN) {
+		ys_stack_drop(st, m, YS_STACK_DROP_ip_out_malformed);
 		return -EINVAL;
 	}
 	/* RFC 791 3.2 and RFC 1191 3: a DF datagram larger than the path MTU

@@ -224,7 +224,8 @@ void ys_stack_input(struct ys_stack *st, struct rte_mbuf *m, uint32_t flags);
  * and DF is clear (RFC 791 3.2). Consumes m.
  *
  * m holds the datagram from its IPv4 header (in the first segment, with
- * at least 14 bytes of headroom in front of it) to its end (pkt_len ==
+ * at least 14 bytes of headroom in front of it, 18 when the route leaves
+ * by a VLAN interface: else -EINVAL at once) to its end (pkt_len ==
  * Total Length); it is direct and unshared. The header is complete but for
  * its checksum, which is computed here, and the source address, which is
  * the route's when 0 (a transport checksum over a pseudo-header needs the

@@ -79,6 +79,7 @@
 #define YS_STACK_DROPS(X)                                                      \
 	X(eth_runt, "frame shorter than an Ethernet header")                   \
 	X(eth_not_for_us, "destination MAC neither ours nor broadcast")        \
+	X(eth_bad_src, "source MAC multicast, broadcast or all zeros")         \
 	X(eth_unsupported_type, "EtherType the stack does not handle")         \
 	X(arp_malformed, "ARP frame too short or not Ethernet/IPv4")           \
 	X(arp_not_for_us,                                                      \

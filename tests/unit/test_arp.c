@@ -346,7 +346,15 @@ static void test_merge_rule(void **state)
 	net_rx_arp(fx, 0, 1, bcast, peer_mac, IP4(172, 16, 0, 5), OUR_IP,
 	           YS_RX_F_ARP_RESPONDER);
 	net_rx_arp(fx, 0, 1, bcast, peer_mac, 0, OUR_IP, YS_RX_F_ARP_RESPONDER);
-	net_rx_arp(fx, 0, 1, bcast, mcast_mac, IP4(10, 0, 0, 20), OUR_IP, 0);
+	{
+		/* A multicast ARP sender in a frame from a unicast source
+		 * (a multicast Ethernet source stops at eth_bad_src). */
+		uint8_t f[64];
+		size_t len = arp_frame(f, 1, bcast, peer_mac, mcast_mac,
+		                       IP4(10, 0, 0, 20), zero6, OUR_IP);
+
+		net_rx(fx, f, len, 0, 0);
+	}
 	net_rx_arp(fx, 0, 1, bcast, peer_mac, IP4(10, 0, 0, 255), OUR_IP, 0);
 	net_rx_arp(fx, 0, 1, bcast, mac0, IP4(10, 0, 0, 30), OUR_IP, 0);
 	net_rx_arp(fx, 0, 1, bcast, peer_mac, OUR_IP2, OUR_IP, 0);

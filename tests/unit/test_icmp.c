@@ -752,11 +752,12 @@ static void test_pmtu_bogus(void **state)
 		          &w);
 		assert_int_equal(ys_stack_pmtu(&fx->st, BE(FAR_IP)), 1500);
 	}
-	/* The plateaus of RFC 1191 7, each strictly below the quote; one
-	 * above the interface's MTU lowers nothing. */
+	/* The plateaus of RFC 1191 7, each strictly below the quote, but
+	 * never below YS_PMTU_FLOOR (a forged message must not force
+	 * tiny fragments); one above the interface's MTU lowers nothing. */
 	{
 		static const uint16_t tl[] = {1006, 1007, 296, 297, 65535};
-		static const uint16_t want[] = {508, 1006, 68, 296, 1500};
+		static const uint16_t want[] = {552, 1006, 552, 552, 1500};
 
 		for (size_t i = 0; i < RTE_DIM(tl); i++) {
 			uint32_t dst = IP4(198, 51, 100, 100 + i);

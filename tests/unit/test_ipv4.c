@@ -710,6 +710,26 @@ static void test_vlan_output(void **state)
 	}
 	net_flush(fx);
 
+	/* A datagram with room for the Ethernet header but not the tag is
+	 * refused at once, not lost after ARP resolution. */
+	{
+		size_t dlen =
+		        ip_frame(f, NULL, NULL, 0, peer, 0x78, 100, false);
+		struct rte_mbuf *m = net_mbuf(f, dlen, 0);
+		uint64_t before =
+		        fx->stats.drops[YS_STACK_DROP_ip_out_malformed];
+
+		/* Headroom 14: move the data to the front of the buffer. */
+		memmove((char *)m->buf_addr + 14, rte_pktmbuf_mtod(m, char *),
+		        dlen);
+		m->data_off = 14;
+		assert_int_equal(ys_stack_ip_output(&fx->st, m), -EINVAL);
+		assert_int_equal(
+		        fx->stats.drops[YS_STACK_DROP_ip_out_malformed],
+		        before + 1);
+		assert_int_equal(fx->link.n_sent, 0);
+	}
+
 	/* A protocol unreachable about a tagged datagram, tagged. */
 	s = vlan_echo(icmp, VID_A, 8);
 	s.proto = 99;

@@ -62,6 +62,7 @@ static const uint8_t our_mac1[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 static const uint8_t peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x99};
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t zero_mac[6] = {0};
+static const uint8_t other_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x77};
 
 #define OUR_IP  IP4(10, 0, 0, 1)    /* iface 0, port 0, /24 */
 #define OUR_IP2 IP4(10, 0, 1, 1)    /* iface 0, port 0, /24 */
@@ -646,7 +647,7 @@ static void test_arp_request_second_addr_and_iface(void **state)
 	/* The second interface, on port 1, with its own MAC. The reply goes
 	 * to the ARP sender address even when the Ethernet source differs. */
 	req = arp_request(OUR_IP1);
-	req.eth_src = zero_mac;
+	req.eth_src = other_mac;
 	len = build_arp(f, &req);
 	rx(fx, f, len, 1, YS_RX_F_ARP_RESPONDER);
 	rep.eth_src = our_mac1;
@@ -690,6 +691,29 @@ static void test_arp_request_other_address(void **state)
 	req = arp_request(OUR_IP1);
 	expect_drop(fx, f, build_arp(f, &req), 0, YS_RX_F_ARP_RESPONDER,
 	            &at_arp, YS_STACK_DROP_arp_not_for_us);
+}
+
+/* IEEE 802.3 3.2.3: a group or all-zero Ethernet source is forged; a
+ * reply built in place would go to every host on the link. */
+static void test_eth_bad_src(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t mcast_src[6] = {0x01, 0x00, 0x5e, 0, 0, 1};
+	const uint8_t *bad[] = {bcast_mac, zero_mac, mcast_src};
+	uint8_t f[256];
+
+	for (size_t i = 0; i < RTE_DIM(bad); i++) {
+		struct ip_spec req = echo_request(56);
+		struct arp_spec areq = arp_request(OUR_IP);
+
+		req.eth_src = bad[i];
+		expect_drop(fx, f, build_ip(f, &req), 0, 0, &at_eth,
+		            YS_STACK_DROP_eth_bad_src);
+		areq.eth_src = bad[i];
+		expect_drop(fx, f, build_arp(f, &areq), 0,
+		            YS_RX_F_ARP_RESPONDER, &at_eth,
+		            YS_STACK_DROP_eth_bad_src);
+	}
 }
 
 static void test_arp_malformed(void **state)
@@ -1204,11 +1228,17 @@ static void test_bad_sources(void **state)
 	struct fixture *fx = *state;
 	uint8_t f[256];
 	static const uint32_t bad[] = {
-	        IP4(224, 0, 0, 1),       IP4(239, 255, 255, 250),
-	        IP4(255, 255, 255, 255), IP4(240, 0, 0, 1),
-	        IP4(127, 0, 0, 1),       IP4(0, 0, 0, 0),
-	        IP4(0, 1, 2, 3),         IP4(10, 0, 0, 255),
+	        IP4(224, 0, 0, 1),
+	        IP4(239, 255, 255, 250),
+	        IP4(255, 255, 255, 255),
+	        IP4(240, 0, 0, 1),
+	        IP4(127, 0, 0, 1),
+	        IP4(0, 0, 0, 0),
+	        IP4(0, 1, 2, 3),
+	        IP4(10, 0, 0, 255),
 	        IP4(10, 0, 1, 255),
+	        OUR_IP, /* ours: spoofed, we never hear ourselves */
+	        OUR_IP1,
 	};
 	size_t i;
 
@@ -2017,6 +2047,7 @@ int main(void)
 	        T(test_arp_request_responder),
 	        T(test_arp_request_unpadded_unicast),
 	        T(test_arp_request_second_addr_and_iface),
+	        T(test_eth_bad_src),
 	        T(test_arp_request_not_responder),
 	        T(test_arp_request_other_address),
 	        T(test_arp_malformed),
