@@ -116,6 +116,14 @@ struct ctl_op {
 };
 
 /*
+ * The optional integer `key` of the request's args in lo..hi (both >= 0
+ * and < INT_MAX): its value, `absent` when it is not there, -EINVAL
+ * otherwise.
+ */
+int ctl_int_arg(const struct ys_ctl_request *req, const char *key,
+                json_int_t lo, json_int_t hi, json_int_t absent);
+
+/*
  * `timeout_ms` from the request's args: CTL_FWD_TIMEOUT_MS when absent,
  * -EINVAL when not an integer in 1..CTL_FWD_MAX_TIMEOUT_MS.
  */
@@ -128,9 +136,10 @@ int ctl_fwd_timeout(const struct ys_ctl_request *req);
 int ctl_secondary_arg(const struct ys_ctl_server *srv,
                       const struct ys_ctl_request *req);
 
-/* The invalid_argument reply for a bad `secondary`. */
+/* The invalid_argument replies for a bad `secondary` or `timeout_ms`. */
 json_t *ctl_bad_secondary(const struct ys_ctl_server *srv,
                           const struct ys_ctl_request *req);
+json_t *ctl_bad_timeout(const struct ys_ctl_request *req);
 
 /*
  * Send {"cmd": cmd, "args": args} to secondary `target` (-1: every

@@ -211,44 +211,47 @@ static json_t *envelope_done(struct ctl_op *op)
 }
 
 /*
- * Common argument checks, then forward `cmd` with the request's own
- * arguments; the secondaries check the rest.
+ * The arguments the primary itself reads from a forwarded command: the
+ * error reply for a bad one, or NULL.
  */
+static json_t *forward_args_error(const struct ctl_client *c,
+                                  const struct ys_ctl_request *req)
+{
+	if (ctl_secondary_arg(c->srv, req) < -1)
+		return ctl_bad_secondary(c->srv, req);
+	if (ctl_fwd_timeout(req) < 0)
+		return ctl_bad_timeout(req);
+	return NULL;
+}
+
+/* Forward `cmd` with the request's own arguments; the secondaries check
+ * the rest. */
 static json_t *forward_cmd(struct ctl_client *c,
                            const struct ys_ctl_request *req, const char *cmd,
-                           ctl_op_done_fn done, json_t *data)
+                           ctl_op_done_fn done)
 {
-	int target = ctl_secondary_arg(c->srv, req);
-	int timeout = ctl_fwd_timeout(req);
+	json_t *err = forward_args_error(c, req);
 
-	if (target < -1) {
-		json_decref(data);
-		return ctl_bad_secondary(c->srv, req);
-	}
-	if (timeout < 0) {
-		json_decref(data);
-		return ys_ctl_reply_error(req->id, YS_CTL_E_INVALID_ARGUMENT,
-		                          "timeout_ms must be an integer in "
-		                          "1..%d",
-		                          CTL_FWD_MAX_TIMEOUT_MS);
-	}
-	return ctl_forward(c->srv, c, req->id, target, cmd, forward_args(req),
-	                   timeout, done, data);
+	if (err != NULL)
+		return err;
+	return ctl_forward(c->srv, c, req->id, ctl_secondary_arg(c->srv, req),
+	                   cmd, forward_args(req), ctl_fwd_timeout(req), done,
+	                   NULL);
 }
 
 json_t *ctl_cmd_arp(struct ctl_client *c, const struct ys_ctl_request *req)
 {
-	return forward_cmd(c, req, "arp", envelope_done, NULL);
+	return forward_cmd(c, req, "arp", envelope_done);
 }
 
 json_t *ctl_cmd_routes(struct ctl_client *c, const struct ys_ctl_request *req)
 {
-	return forward_cmd(c, req, "routes", envelope_done, NULL);
+	return forward_cmd(c, req, "routes", envelope_done);
 }
 
 json_t *ctl_cmd_conns(struct ctl_client *c, const struct ys_ctl_request *req)
 {
-	return forward_cmd(c, req, "conns", envelope_done, NULL);
+	return forward_cmd(c, req, "conns", envelope_done);
 }
 
 /* ---- log.level --------------------------------------------------------- */
@@ -270,7 +273,7 @@ static json_t *log_level_done(struct ctl_op *op)
 json_t *ctl_cmd_log_level(struct ctl_client *c,
                           const struct ys_ctl_request *req)
 {
-	json_t *v = json_object_get(req->args, "level");
+	json_t *v = json_object_get(req->args, "level"), *reply;
 	enum ys_log_level level;
 
 	if (v != NULL &&
@@ -279,13 +282,15 @@ json_t *ctl_cmd_log_level(struct ctl_client *c,
 		return ys_ctl_reply_error(
 		        req->id, YS_CTL_E_INVALID_ARGUMENT,
 		        "level must be one of err, warn, info, debug");
-	if (ctl_fwd_timeout(req) < 0 || ctl_secondary_arg(c->srv, req) < -1)
-		return forward_cmd(c, req, "log.level", log_level_done, NULL);
+	/* Nothing changes anywhere unless every argument is good. */
+	reply = forward_args_error(c, req);
+	if (reply != NULL)
+		return reply;
 	if (v != NULL && json_object_get(req->args, "secondary") == NULL) {
 		ys_log_set_level(level);
 		YS_INFO("log level set to %s", ys_log_level_str(level));
 	}
-	return forward_cmd(c, req, "log.level", log_level_done, NULL);
+	return forward_cmd(c, req, "log.level", log_level_done);
 }
 
 /* ---- drain and shutdown ------------------------------------------------- */
@@ -322,18 +327,17 @@ static json_t *drain_done(struct ctl_op *op)
  */
 json_t *ctl_cmd_drain(struct ctl_client *c, const struct ys_ctl_request *req)
 {
-	json_t *v = json_object_get(req->args, "deadline_ms");
+	int deadline = ctl_int_arg(req, "deadline_ms", 0, DRAIN_MAX_MS,
+	                           DRAIN_DEFAULT_MS);
 
-	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	                  json_integer_value(v) > DRAIN_MAX_MS))
+	if (deadline < 0)
 		return ys_ctl_reply_error(req->id, YS_CTL_E_INVALID_ARGUMENT,
 		                          "deadline_ms must be an integer in "
 		                          "0..%d",
 		                          DRAIN_MAX_MS);
-	if (v == NULL)
-		json_object_set_new(req->args, "deadline_ms",
-		                    json_integer(DRAIN_DEFAULT_MS));
-	return forward_cmd(c, req, "drain", drain_done, NULL);
+	/* The secondaries get it explicitly, default or not. */
+	json_object_set_new(req->args, "deadline_ms", json_integer(deadline));
+	return forward_cmd(c, req, "drain", drain_done);
 }
 
 void ys_primary_stop_after_secondaries(struct ys_primary *p)

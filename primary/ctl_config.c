@@ -453,10 +453,7 @@ json_t *ctl_cmd_config_reload(struct ctl_client *c,
 	if (reply != NULL)
 		return reply;
 	if (timeout < 0)
-		return ys_ctl_reply_error(req->id, YS_CTL_E_INVALID_ARGUMENT,
-		                          "timeout_ms must be an integer in "
-		                          "1..%d",
-		                          CTL_FWD_MAX_TIMEOUT_MS);
+		return ctl_bad_timeout(req);
 	if (srv->reload_in_flight)
 		return ys_ctl_reply_error(req->id, YS_CTL_E_UNAVAILABLE,
 		                          "another config.reload is in "

@@ -22,29 +22,30 @@
 
 json_t ctl_async_reply; /* only its address is used */
 
-int ctl_fwd_timeout(const struct ys_ctl_request *req)
+int ctl_int_arg(const struct ys_ctl_request *req, const char *key,
+                json_int_t lo, json_int_t hi, json_int_t absent)
 {
-	json_t *v = json_object_get(req->args, "timeout_ms");
+	json_t *v = json_object_get(req->args, key);
 
 	if (v == NULL)
-		return CTL_FWD_TIMEOUT_MS;
-	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-	    json_integer_value(v) > CTL_FWD_MAX_TIMEOUT_MS)
+		return (int)absent;
+	if (!json_is_integer(v) || json_integer_value(v) < lo ||
+	    json_integer_value(v) > hi)
 		return -EINVAL;
 	return (int)json_integer_value(v);
+}
+
+int ctl_fwd_timeout(const struct ys_ctl_request *req)
+{
+	return ctl_int_arg(req, "timeout_ms", 1, CTL_FWD_MAX_TIMEOUT_MS,
+	                   CTL_FWD_TIMEOUT_MS);
 }
 
 int ctl_secondary_arg(const struct ys_ctl_server *srv,
                       const struct ys_ctl_request *req)
 {
-	json_t *v = json_object_get(req->args, "secondary");
-
-	if (v == NULL)
-		return -1;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) >= (json_int_t)srv->p->shm->n_secondaries)
-		return -EINVAL;
-	return (int)json_integer_value(v);
+	return ctl_int_arg(req, "secondary", 0,
+	                   (json_int_t)srv->p->shm->n_secondaries - 1, -1);
 }
 
 json_t *ctl_bad_secondary(const struct ys_ctl_server *srv,
@@ -53,6 +54,13 @@ json_t *ctl_bad_secondary(const struct ys_ctl_server *srv,
 	return ys_ctl_reply_error(req->id, YS_CTL_E_INVALID_ARGUMENT,
 	                          "secondary must be an integer in 0..%u",
 	                          srv->p->shm->n_secondaries - 1);
+}
+
+json_t *ctl_bad_timeout(const struct ys_ctl_request *req)
+{
+	return ys_ctl_reply_error(req->id, YS_CTL_E_INVALID_ARGUMENT,
+	                          "timeout_ms must be an integer in 1..%d",
+	                          CTL_FWD_MAX_TIMEOUT_MS);
 }
 
 static json_t *entry_error(uint32_t k, enum ys_ctl_err code, const char *msg)

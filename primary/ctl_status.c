@@ -19,20 +19,83 @@
 #include "ctl.h"
 #include "reasm.h"
 
-/* ---- status ---------------------------------------------------------- */
+/* ---- counters --------------------------------------------------------------
+ *
+ * `status` shows every counter since start, `stats` since the last
+ * stats.reset: the same helpers, status passing the zero baseline.
+ */
+static const struct ctl_stats_base no_base;
 
-static json_t *port_drops_json(const struct ys_port_stats *st)
+/* A counter since the baseline; a counter below it was restarted. */
+static json_t *since(uint64_t now, uint64_t base)
 {
-	json_t *o = json_object();
+	return json_integer((json_int_t)(now >= base ? now - base : now));
+}
+
+/* The dispatcher's counters of a port and its "drops" {reason: n}. */
+static void port_counters_add(json_t *o, const struct ys_port_stats *st,
+                              const struct ys_port_stats *b)
+{
+	json_t *drops = json_object();
 
 #define YS_X_SET(name, help)                                                   \
-	json_object_set_new(                                                   \
-	        o, #name,                                                      \
-	        json_integer((json_int_t)st->drops[YS_PORT_DROP_##name]));
+	json_object_set_new(o, #name, since(st->name, b->name));
+	YS_PORT_COUNTERS(YS_X_SET)
+#undef YS_X_SET
+#define YS_X_SET(name, help)                                                   \
+	json_object_set_new(drops, #name,                                      \
+	                    since(st->drops[YS_PORT_DROP_##name],              \
+	                          b->drops[YS_PORT_DROP_##name]));
 	YS_PORT_DROPS(YS_X_SET)
 #undef YS_X_SET
+	json_object_set_new(o, "drops", drops);
+}
+
+static json_t *stack_counters_json(const struct ys_stack_stats *st,
+                                   const struct ys_stack_stats *b)
+{
+	json_t *o = json_object(), *drops = json_object();
+
+#define YS_X_SET(name, help)                                                   \
+	json_object_set_new(o, #name, since(st->name, b->name));
+	YS_STACK_COUNTERS(YS_X_SET)
+#undef YS_X_SET
+	/* A level, not a count: as it is now. */
+	json_object_set_new(o, "pmtu_entries",
+	                    json_integer((json_int_t)st->pmtu_entries));
+#define YS_X_SET(name, help)                                                   \
+	json_object_set_new(drops, #name,                                      \
+	                    since(st->drops[YS_STACK_DROP_##name],             \
+	                          b->drops[YS_STACK_DROP_##name]));
+	YS_STACK_DROPS(YS_X_SET)
+#undef YS_X_SET
+	json_object_set_new(o, "drops", drops);
 	return o;
 }
+
+/* A secondary's counters and its stack's, as "stack". */
+static void secondary_counters_add(json_t *o,
+                                   const struct ys_secondary_stats *st,
+                                   const struct ys_secondary_stats *b)
+{
+#define YS_X_SET(name, help)                                                   \
+	json_object_set_new(o, #name, since(st->name, b->name));
+	YS_SECONDARY_COUNTERS(YS_X_SET)
+#undef YS_X_SET
+	json_object_set_new(o, "stack",
+	                    stack_counters_json(&st->stack, &b->stack));
+}
+
+static void primary_counters_set(json_t *o, const struct ys_primary_stats *st,
+                                 const struct ys_primary_stats *b)
+{
+#define YS_X_SET(name, help)                                                   \
+	json_object_set_new(o, #name, since(st->name, b->name));
+	YS_PRIMARY_COUNTERS(YS_X_SET)
+#undef YS_X_SET
+}
+
+/* ---- status ---------------------------------------------------------- */
 
 /* The names of the offload bits set in `bits`, as DPDK spells them. */
 static json_t *offloads_json(uint64_t bits, const char *(*name)(uint64_t))
@@ -103,11 +166,7 @@ static json_t *port_json(const struct ys_primary *p, uint32_t i)
 	                                rte_eth_dev_tx_offload_name),
 	                  "rss_types", rss_types, "rss_key_size",
 	                  (int)info->rss_key_capa));
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(o, #name, json_integer((json_int_t)st->name));
-	YS_PORT_COUNTERS(YS_X_SET)
-#undef YS_X_SET
-	json_object_set_new(o, "drops", port_drops_json(st));
+	port_counters_add(o, st, &no_base.ports[0]);
 	json_object_set_new(o, "hw",
 	                    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
 	                              "ipackets", (json_int_t)hw.ipackets,
@@ -116,24 +175,6 @@ static json_t *port_json(const struct ys_primary *p, uint32_t i)
 	                              "ierrors", (json_int_t)hw.ierrors,
 	                              "oerrors", (json_int_t)hw.oerrors,
 	                              "rx_nombuf", (json_int_t)hw.rx_nombuf));
-	return o;
-}
-
-static json_t *stack_json(const struct ys_stack_stats *st)
-{
-	json_t *o = json_object(), *drops = json_object();
-
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(o, #name, json_integer((json_int_t)st->name));
-	YS_STACK_COUNTERS(YS_X_SET)
-#undef YS_X_SET
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(                                                   \
-	        drops, #name,                                                  \
-	        json_integer((json_int_t)st->drops[YS_STACK_DROP_##name]));
-	YS_STACK_DROPS(YS_X_SET)
-#undef YS_X_SET
-	json_object_set_new(o, "drops", drops);
 	return o;
 }
 
@@ -168,10 +209,7 @@ static json_t *secondary_json(const struct ys_primary *p, uint32_t k)
 	json_object_set_new(o, "pid",
 	                    slot->state != YS_SEC_DEAD ? json_integer(slot->pid)
 	                                               : json_null());
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(o, #name, json_integer((json_int_t)st->name));
-	YS_SECONDARY_COUNTERS(YS_X_SET)
-#undef YS_X_SET
+	secondary_counters_add(o, st, &no_base.secondaries[0]);
 	json_object_set_new(o, "reclaimed_mbufs",
 	                    json_integer((json_int_t)slot->reclaimed_mbufs));
 	json_object_set_new(o, "reta_entries",
@@ -183,7 +221,6 @@ static json_t *secondary_json(const struct ys_primary *p, uint32_t k)
 	                    slot->state == YS_SEC_DEAD || st->heartbeat_tsc == 0
 	                            ? json_null()
 	                            : json_integer(heartbeat_age_ms(p, k)));
-	json_object_set_new(o, "stack", stack_json(&st->stack));
 	return o;
 }
 
@@ -205,12 +242,7 @@ static json_t *mempools_json(const struct ys_primary *p)
 
 static void primary_counters_add(const struct ys_primary *p, json_t *o)
 {
-	const struct ys_primary_stats *st = &p->shm->primary_stats;
-
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(o, #name, json_integer((json_int_t)st->name));
-	YS_PRIMARY_COUNTERS(YS_X_SET)
-#undef YS_X_SET
+	primary_counters_set(o, &p->shm->primary_stats, &no_base.primary);
 	json_object_set_new(
 	        o, "failover",
 	        json_string(ys_cfg_failover_str(p->cfg.secondaries.failover)));
@@ -278,83 +310,24 @@ json_t *ctl_cmd_secondaries(struct ctl_client *c,
 
 /* ---- stats ------------------------------------------------------------- */
 
-/* A counter since the baseline; a counter below it was restarted. */
-static json_t *since(uint64_t now, uint64_t base)
-{
-	return json_integer((json_int_t)(now >= base ? now - base : now));
-}
-
 static json_t *port_stats_json(const struct ys_primary *p, uint32_t i,
                                const struct ys_port_stats *b)
 {
-	const struct ys_port_stats *st = &p->shm->port_stats[i];
 	json_t *o = json_pack("{s:s, s:i}", "name", p->shm->ports[i].name,
 	                      "port_id", (int)p->shm->ports[i].port_id);
-	json_t *drops = json_object();
 
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(o, #name, since(st->name, b->name));
-	YS_PORT_COUNTERS(YS_X_SET)
-#undef YS_X_SET
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(drops, #name,                                      \
-	                    since(st->drops[YS_PORT_DROP_##name],              \
-	                          b->drops[YS_PORT_DROP_##name]));
-	YS_PORT_DROPS(YS_X_SET)
-#undef YS_X_SET
-	json_object_set_new(o, "drops", drops);
-	return o;
-}
-
-static json_t *stack_stats_json(const struct ys_stack_stats *st,
-                                const struct ys_stack_stats *b)
-{
-	json_t *o = json_object(), *drops = json_object();
-
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(o, #name, since(st->name, b->name));
-	YS_STACK_COUNTERS(YS_X_SET)
-#undef YS_X_SET
-	/* A level, not a count: as it is now. */
-	json_object_set_new(o, "pmtu_entries",
-	                    json_integer((json_int_t)st->pmtu_entries));
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(drops, #name,                                      \
-	                    since(st->drops[YS_STACK_DROP_##name],             \
-	                          b->drops[YS_STACK_DROP_##name]));
-	YS_STACK_DROPS(YS_X_SET)
-#undef YS_X_SET
-	json_object_set_new(o, "drops", drops);
+	port_counters_add(o, &p->shm->port_stats[i], b);
 	return o;
 }
 
 static json_t *secondary_stats_json(const struct ys_primary *p, uint32_t k,
                                     const struct ys_secondary_stats *b)
 {
-	const struct ys_secondary_stats *st = &p->shm->sec_stats[k];
 	json_t *o = json_pack("{s:i, s:s}", "id", (int)k, "state",
 	                      ys_secondary_state_str(p->shm->slots[k].state));
 
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(o, #name, since(st->name, b->name));
-	YS_SECONDARY_COUNTERS(YS_X_SET)
-#undef YS_X_SET
+	secondary_counters_add(o, &p->shm->sec_stats[k], b);
 	json_object_del(o, "heartbeat_tsc"); /* a timestamp, not a count */
-	json_object_set_new(o, "stack",
-	                    stack_stats_json(&st->stack, &b->stack));
-	return o;
-}
-
-static json_t *primary_stats_json(const struct ys_primary *p,
-                                  const struct ys_primary_stats *b)
-{
-	const struct ys_primary_stats *st = &p->shm->primary_stats;
-	json_t *o = json_object();
-
-#define YS_X_SET(name, help)                                                   \
-	json_object_set_new(o, #name, since(st->name, b->name));
-	YS_PRIMARY_COUNTERS(YS_X_SET)
-#undef YS_X_SET
 	return o;
 }
 
@@ -364,12 +337,15 @@ json_t *ctl_cmd_stats(struct ctl_client *c, const struct ys_ctl_request *req)
 	const struct ctl_stats_base *b = &c->srv->base;
 	int target = ctl_secondary_arg(c->srv, req);
 	json_t *ports = json_array(), *secs = json_array();
+	json_t *primary = json_object();
 
 	if (target < -1) {
 		json_decref(ports);
 		json_decref(secs);
+		json_decref(primary);
 		return ctl_bad_secondary(c->srv, req);
 	}
+	primary_counters_set(primary, &p->shm->primary_stats, &b->primary);
 	for (uint32_t i = 0; i < p->shm->n_ports; i++)
 		json_array_append_new(ports,
 		                      port_stats_json(p, i, &b->ports[i]));
@@ -383,9 +359,8 @@ json_t *ctl_cmd_stats(struct ctl_client *c, const struct ys_ctl_request *req)
 	        json_pack("{s:I, s:o, s:o, s:o, s:[], s:[]}", "since_reset_s",
 	                  (json_int_t)((rte_rdtsc() - b->reset_tsc) /
 	                               p->shm->tsc_hz),
-	                  "primary", primary_stats_json(p, &b->primary),
-	                  "ports", ports, "secondaries", secs, "listeners",
-	                  "clusters"));
+	                  "primary", primary, "ports", ports, "secondaries",
+	                  secs, "listeners", "clusters"));
 }
 
 /*

@@ -540,9 +540,9 @@ static void send_line(struct fuzz_client *fc, char *text, size_t len)
 /*
  * What "$X" stands for in a line: D the directory with the test config
  * files, C the contract version, V the build version, so that seeds
- * survive a version bump. NULL: not a placeholder.
+ * survive a version bump. NULL: no such token.
  */
-static const char *placeholder(const struct fuzz_env *e, uint8_t x)
+static const char *seed_token(const struct fuzz_env *e, uint8_t x)
 {
 	static char contract[16];
 
@@ -555,7 +555,7 @@ static const char *placeholder(const struct fuzz_env *e, uint8_t x)
 	                  : NULL;
 }
 
-/* `in` with every placeholder replaced; malloc'd. */
+/* `in` with every "$D", "$C" and "$V" expanded; malloc'd. */
 static char *expand(const struct fuzz_env *e, const uint8_t *in, size_t len,
                     size_t *out_len)
 {
@@ -564,14 +564,14 @@ static char *expand(const struct fuzz_env *e, const uint8_t *in, size_t len,
 	char *out;
 
 	for (size_t i = 0; i + 1 < len; i++)
-		if (in[i] == '$' && (v = placeholder(e, in[i + 1])) != NULL)
+		if (in[i] == '$' && (v = seed_token(e, in[i + 1])) != NULL)
 			n += strlen(v);
 	out = malloc(n);
 	if (out == NULL)
 		abort();
 	for (size_t i = 0; i < len; i++) {
 		if (i + 1 < len && in[i] == '$' &&
-		    (v = placeholder(e, in[i + 1])) != NULL) {
+		    (v = seed_token(e, in[i + 1])) != NULL) {
 			memcpy(out + o, v, strlen(v));
 			o += strlen(v);
 			i++;

@@ -21,6 +21,7 @@
 #include "ys_mbuf.h"
 #include "ys_stack.h"
 #include "ys_test_eal.h"
+#include "ys_test_stats.h"
 
 #define IP4(a, b, c, d)                                                        \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 |      \
@@ -371,28 +372,7 @@ static inline void net_check_datagram(const struct net_fx *fx, unsigned int idx,
 static inline void net_check_stats(const struct ys_stack_stats *got,
                                    const struct ys_stack_stats *want)
 {
-	bool bad = false;
-	int r;
-
-#define YS_X_CMP(name, help)                                                   \
-	if (got->name != want->name) {                                         \
-		print_error("counter %s: got %" PRIu64 ", want %" PRIu64 "\n", \
-		            #name, got->name, want->name);                     \
-		bad = true;                                                    \
-	}
-	YS_STACK_COUNTERS(YS_X_CMP)
-#undef YS_X_CMP
-	for (r = 0; r < YS_STACK_DROP_MAX; r++) {
-		if (got->drops[r] != want->drops[r]) {
-			print_error("drop %s: got %" PRIu64 ", want %" PRIu64
-			            "\n",
-			            ys_stack_drop_str(r), got->drops[r],
-			            want->drops[r]);
-			bad = true;
-		}
-	}
-	if (bad)
-		fail();
+	ys_test_check_stack_stats(got, want);
 }
 
 /* ---- the ARP cache as an operator sees it ------------------------------- */
